@@ -1,0 +1,167 @@
+"""The pipeline: load → model → render → validate → write.
+
+Every function returns problems as values; nothing here prints.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterator
+
+from pmforge.checks import course_problems
+from pmforge.loading import load_yaml_file
+from pmforge.model import Course, build_course
+from pmforge.problems import Problem
+from pmforge.rendering import Rendered, Renderer, RenderError, canonical
+from pmforge.resources import bundled_course
+from pmforge.roster import Participant, Roster, load_roster
+from pmforge.validation import schema_problems
+from pmforge.writing import Staging, refusal
+
+_UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+
+
+@dataclass
+class Plan:
+    """A course and roster that passed every check that does not need rendering."""
+
+    course: Course
+    roster: Roster
+    renderer: Renderer
+
+
+def resolve_course(course: Path | None) -> Path:
+    if course is None:
+        return bundled_course()
+    return course / "course.yaml" if course.is_dir() else course
+
+
+def load_course(path: Path) -> tuple[Course | None, list[Problem]]:
+    located, problems = load_yaml_file(path)
+    if located is None:
+        return None, problems
+    if not isinstance(located.data, dict):
+        return None, problems + [located.problem((), "a course file is a mapping with 'collection' and 'folders'", "course-schema")]
+    schema = schema_problems(located.data, "course.schema.json", lambda p, m, r, k: located.problem(p, m, r, key=k), rule="course-schema")
+    if problems or schema:
+        return None, problems + schema
+    return build_course(located), []
+
+
+def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | None, list[Problem]]:
+    """Load and check the course and the roster; render nothing yet."""
+    course, problems = load_course(resolve_course(course_path))
+    if course is None:
+        return None, problems
+    if roster_path is None:
+        if course.example_roster is None:
+            return None, [Problem(course.file, 1, 1, "no --roster given and the course names no example_roster", "roster")]
+        roster_path = course.example_roster
+    roster, problems = load_roster(roster_path, default_sandbox=course.default_sandbox)
+    if roster is None:
+        return None, problems
+    problems = course_problems(course, roster_fields=roster.columns)
+    if problems:
+        return None, problems
+    try:
+        renderer = Renderer(course)
+    except RenderError as error:
+        return None, [error.problem]
+    return Plan(course, roster, renderer), []
+
+
+def file_stem(name: str) -> str:
+    return _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or "collection"
+
+
+def _output_problems(plan: Plan, participant: Participant, rendered: Rendered) -> list[Problem]:
+    roster_file = plan.roster.file
+
+    def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
+        return Problem(roster_file, participant.line, 1, f"output for {participant.ldap!r} at {'/'.join(map(str, path)) or '/'}: {message}", rule)
+
+    problems = schema_problems(rendered.collection, "postman-collection.schema.json", locate, rule="postman-schema")
+    problems += schema_problems(rendered.environment, "postman-environment.schema.json", locate, rule="environment-schema")
+    return problems
+
+
+def _secret_problems(plan: Plan, participant: Participant, collection_text: str) -> list[Problem]:
+    problems = []
+    for variable in plan.renderer.environment_values(participant):
+        if variable["type"] == "secret" and variable["value"] and variable["value"] in collection_text:
+            problems.append(Problem(plan.roster.file, participant.line, 1, f"the value of secret {variable['key']} would be written into the collection", "secret"))
+    return problems
+
+
+def outputs(plan: Plan) -> Iterator[tuple[Participant, dict[str, str], list[Problem]]]:
+    """For each participant: the files to write (relative path → text) and their problems."""
+    stem = file_stem(plan.course.name)
+    for participant in plan.roster.participants:
+        try:
+            rendered = plan.renderer.render(participant)
+        except RenderError as error:
+            yield participant, {}, [error.problem]
+            continue
+        collection_text = canonical(rendered.collection)
+        problems = _output_problems(plan, participant, rendered) + _secret_problems(plan, participant, collection_text)
+        files = {
+            f"{participant.ldap}/{stem}.postman_collection.json": collection_text,
+            f"{participant.ldap}/{stem}.postman_environment.json": canonical(rendered.environment),
+        }
+        yield participant, files, problems
+
+
+@dataclass
+class Result:
+    problems: list[Problem]
+    participants: int = 0
+    files: int = 0
+
+
+def validate(course_path: Path | None, roster_path: Path | None) -> Result:
+    """Run every check, render every participant, write nothing."""
+    checked, problems = plan(course_path, roster_path)
+    if checked is None:
+        return Result(problems)
+    count = 0
+    for _, files, file_problems in outputs(checked):
+        problems += file_problems
+        count += 1
+    return Result(problems, participants=count)
+
+
+def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:
+    """Check, render and write every participant's files; on any problem write nothing."""
+    refused = refusal(out_dir)
+    if refused:
+        return Result([refused])
+    checked, problems = plan(course_path, roster_path)
+    if checked is None:
+        return Result(problems)
+    written = participants = 0
+    try:
+        staging = Staging(out_dir)
+    except OSError as error:
+        return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
+    try:
+        for _, files, file_problems in outputs(checked):
+            problems += file_problems
+            participants += 1
+            if problems:
+                continue  # keep checking the rest, so one run reports everything
+            for relative, text in files.items():
+                staging.write(relative, text)
+                written += 1
+        if problems:
+            staging.discard()
+            return Result(problems, participants=participants)
+        staging.commit()
+    except OSError as error:
+        staging.discard()
+        return Result([Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")])
+    except BaseException:
+        staging.discard()
+        raise
+    return Result([], participants=participants, files=written)

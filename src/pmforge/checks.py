@@ -1,0 +1,169 @@
+"""Course-level checks: request bodies, PQL trees, header sets and variables.
+
+They run once per course, on the YAML as written, so each problem points at
+the line an author can fix. Participant values (``${ldap}``) only ever replace
+whole strings inside strings, so what holds here holds for every participant.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any, Iterator
+
+from pmforge.loading import Located, PathKey
+from pmforge.model import PLACEHOLDER, Course, Request
+from pmforge.problems import Problem
+from pmforge.validation import schema_problems
+
+POSTMAN_VARIABLE = re.compile(r"\{\{([^{}]+)\}\}")
+PARTICIPANT_FIELDS = ("ldap", "sandbox")
+
+# Which schema checks the body of which call: (method, end of the URL path).
+BODY_SCHEMAS = (
+    ("POST", "/segment/definitions", "segment-definition.schema.json", "segment-definition"),
+    ("POST", "/segment/jobs", "segment-job.schema.json", "segment-job"),
+)
+
+
+def _locator(source: Located, base: PathKey) -> Any:
+    def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
+        return source.problem(base + path, message, rule, key=at_key)
+
+    return locate
+
+
+def _strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, path + (index,))
+
+
+def url_path(url: str) -> str:
+    """The path part of a course URL such as ``{{PLATFORM_GATEWAY}}/data/core/ups/segment/jobs/{{JOB_ID}}``."""
+    rest = url.split("://", 1)[-1]
+    rest = POSTMAN_VARIABLE.sub("host", rest, count=1) if rest.startswith("{{") else rest
+    path = "/" + rest.split("/", 1)[1] if "/" in rest else "/"
+    return path.split("?", 1)[0]
+
+
+def encoded_body(body: Any) -> Any:
+    """The body as sent: a pql/json expression written as YAML data becomes its compact JSON string."""
+    if isinstance(body, dict) and isinstance(body.get("expression"), dict):
+        expression = body["expression"]
+        if expression.get("format") == "pql/json" and isinstance(expression.get("value"), (dict, list)):
+            value = json.dumps(expression["value"], separators=(",", ":"), ensure_ascii=False)
+            return {**body, "expression": {**expression, "value": value}}
+    return body
+
+
+def _pql_problems(course: Course, request: Request) -> list[Problem]:
+    expression = request.body.get("expression") if isinstance(request.body, dict) else None
+    if not isinstance(expression, dict) or expression.get("format") != "pql/json":
+        return []
+    where = request.path + ("body", "expression", "value")
+    value = expression.get("value")
+    if isinstance(value, str):
+        try:
+            tree = json.loads(value)
+        except json.JSONDecodeError as error:
+            return [course.source.problem(where, f"PQL value is not JSON: {error.msg} at character {error.pos + 1}", "pql-json")]
+        return schema_problems(tree, "pql-tree.schema.json", lambda p, m, r, k: course.source.problem(where, f"PQL tree: {m}", r), rule="pql-tree")
+    if isinstance(value, (dict, list)):
+        return schema_problems(value, "pql-tree.schema.json", _locator(course.source, where), rule="pql-tree")
+    return []
+
+
+def body_problems(course: Course, request: Request) -> list[Problem]:
+    if request.body is None:
+        return []
+    path = url_path(request.url)
+    problems = []
+    for method, suffix, schema, rule in BODY_SCHEMAS:
+        if request.method == method and path.endswith(suffix):
+            problems += schema_problems(encoded_body(request.body), schema, _locator(course.source, request.path + ("body",)), rule=rule)
+    return problems + _pql_problems(course, request)
+
+
+def header_problems(course: Course, request: Request) -> list[Problem]:
+    by_name = {header.key.lower(): header for header in request.headers}
+    document = {"hasBody": request.has_body, "headers": {key: header.value for key, header in by_name.items()}}
+
+    def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
+        header = by_name.get(path[1]) if len(path) > 1 else None
+        label = f"request {request.name!r}: {message}"
+        if header is not None:
+            return course.source.problem(header.path, label, rule, key=at_key)
+        return course.source.problem(request.path, label, rule)
+
+    return schema_problems(document, "headers.schema.json", locate, rule="headers")
+
+
+def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
+    problems = []
+    allowed_in = [(request.path + ("body",), request.body) for request in course.requests()]
+    allowed_in += [(variable.path, variable.value) for variable in course.environment]
+    for base, value in allowed_in:
+        for path, text in _strings(value, base):
+            for match in PLACEHOLDER.finditer(text):
+                if match.group(1) not in known:
+                    choices = ", ".join(sorted(known))
+                    problems.append(course.source.problem(path, f"unknown participant value ${{{match.group(1)}}}; known: {choices}", "placeholder"))
+    elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k != "body"}) for request in course.requests()]
+    elsewhere += [((key,), course.source.data[key]) for key in ("collection", "headers") if key in course.source.data]
+    for base, value in elsewhere:
+        for path, text in _strings(value, base):
+            if PLACEHOLDER.search(text):
+                problems.append(course.source.problem(path, "participant values (${...}) belong in bodies and environment values only", "placeholder"))
+    return problems
+
+
+def _request_data(course: Course, request: Request) -> dict[str, Any]:
+    node: Any = course.source.data
+    for part in request.path:
+        node = node[part]
+    return node
+
+
+def _variable_problems(course: Course) -> list[Problem]:
+    """Every {{VAR}} a request uses must be in the environment or kept by an earlier request."""
+    defined = {variable.key for variable in course.environment}
+    problems = []
+    for request in course.requests():
+        data = {k: v for k, v in _request_data(course, request).items() if k in ("url", "body")}
+        texts = list(_strings(data, request.path)) + [(header.path, header.value) for header in request.headers]
+        for path, text in texts:
+            for match in POSTMAN_VARIABLE.finditer(text):
+                if match.group(1) not in defined:
+                    problems.append(course.source.problem(path, f"Postman variable {{{{{match.group(1)}}}}} is neither in the environment nor kept by an earlier request", "undefined-variable"))
+        defined |= set(request.keep)
+    return problems
+
+
+def _name_problems(course: Course) -> list[Problem]:
+    # Postman looks requests up by name across the whole collection (setNextRequest).
+    counts = Counter(request.name for request in course.requests())
+    seen: set[str] = set()
+    problems = []
+    for request in course.requests():
+        if counts[request.name] > 1 and request.name in seen:
+            problems.append(course.source.problem(request.path + ("name",), f"duplicate request name {request.name!r}", "duplicate-name"))
+        seen.add(request.name)
+    return problems
+
+
+def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]:
+    """All checks of a course that do not depend on any one participant."""
+    problems = _placeholder_problems(course, set(PARTICIPANT_FIELDS) | roster_fields)
+    problems += _variable_problems(course)
+    problems += _name_problems(course)
+    for request in course.requests():
+        problems += body_problems(course, request)
+        problems += header_problems(course, request)
+    return problems

@@ -1,0 +1,61 @@
+"""The command line: parse options, call the core, report, choose the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pmforge import __version__, building
+from pmforge.problems import has_errors
+from pmforge.reporting import REPORTERS
+
+EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+course_argument = click.argument("course", required=False, type=click.Path(path_type=Path))
+roster_option = click.option(
+    "--roster", type=click.Path(path_type=Path), help="Participants: CSV with a header row, or YAML. Default: the course's example roster."
+)
+
+
+def _finish(result: building.Result, summary: str) -> None:
+    REPORTERS["text"](result.problems, sys.stdout)
+    if has_errors(result.problems):
+        count = len(result.problems)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing written.", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(summary, err=True)
+    sys.exit(EXIT_CLEAN)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="pmforge")
+def main() -> None:
+    """Turn a course written as YAML into checked Postman collections and environments, one per participant."""
+
+
+@main.command()
+@course_argument
+@roster_option
+@click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True, help="Directory to write; replaced as a whole once the new build is complete.")
+def build(course: Path | None, roster: Path | None, out_dir: Path) -> None:
+    """Write DIR/<ldap>/<collection>.postman_collection.json and .postman_environment.json for every participant.
+
+    COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
+    """
+    result = building.build(course, roster, out_dir)
+    _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}")
+
+
+@main.command()
+@course_argument
+@roster_option
+def validate(course: Path | None, roster: Path | None) -> None:
+    """Run every check on COURSE and the roster; write nothing."""
+    result = building.validate(course, roster)
+    _finish(result, f"ok: {result.participants} participants checked")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,145 @@
+"""Read YAML and remember where every value came from.
+
+PyYAML keeps the last of two equal keys without a word, and its data carries no
+line numbers. So we compose the node tree once, refuse duplicate keys there,
+construct plain data from it, and keep a table from each value's path
+(``("folders", 0, "requests", 1, "body")``) to its 1-based line and column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import yaml
+
+from pmforge.problems import Problem
+
+PathKey = tuple[Any, ...]
+
+
+@dataclass
+class Located:
+    """Data loaded from a file, with the position of every value in it."""
+
+    file: str
+    data: Any
+    positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+
+    def position(self, path: Iterable[Any], *, key: bool = False) -> tuple[int, int]:
+        """Position of the value at ``path``, or of its nearest ancestor that has one.
+
+        With ``key=True`` and a mapping entry at ``path``, the key's position is
+        preferred: an unknown key is best shown where the key is written.
+        """
+        path = tuple(path)
+        if key and path in self.key_positions:
+            return self.key_positions[path]
+        while path:
+            if path in self.positions:
+                return self.positions[path]
+            path = path[:-1]
+        return self.positions.get((), (1, 1))
+
+    def problem(self, path: Iterable[Any], message: str, rule: str, *, key: bool = False) -> Problem:
+        line, column = self.position(path, key=key)
+        return Problem(self.file, line, column, message, rule)
+
+
+class _Loader(yaml.SafeLoader):
+    """A private SafeLoader, so PyYAML's global loader stays untouched."""
+
+
+# Dates become strings: JSON has no date type, and a body field written
+# 2024-01-31 means the string a course author sees.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _walk(
+    loader: _Loader,
+    node: yaml.Node,
+    path: PathKey,
+    located: Located,
+    problems: list[Problem],
+) -> Any:
+    located.positions[path] = _mark(node)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        first_seen: dict[Any, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                line, column = _mark(key_node)
+                problems.append(Problem(located.file, line, column, "a mapping key must be a plain value", "yaml-syntax"))
+                continue
+            if key in first_seen:
+                line, column = _mark(key_node)
+                first_line = first_seen[key].start_mark.line + 1
+                problems.append(
+                    Problem(located.file, line, column, f"duplicate key {key!r} (first defined on line {first_line})", "duplicate-key")
+                )
+                continue
+            first_seen[key] = key_node
+            located.key_positions[path + (key,)] = _mark(key_node)
+            result[key] = _walk(loader, value_node, path + (key,), located, problems)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(loader, item, path + (index,), located, problems) for index, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def load_yaml_text(text: str, file: str) -> tuple[Located | None, list[Problem]]:
+    """Parse YAML text; return the located data, or None and the syntax problem."""
+    loader = _Loader(text)
+    located = Located(file=file, data=None)
+    problems: list[Problem] = []
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            located.data = _walk(loader, node, (), located, problems)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        message = " ".join(part for part in (error.context, error.problem) if part)
+        return None, [Problem(file, line, column, f"YAML syntax error: {message}", "yaml-syntax")]
+    except yaml.YAMLError as error:
+        return None, [Problem(file, 1, 1, f"YAML error: {error}", "yaml-syntax")]
+    finally:
+        loader.dispose()
+    return located, problems
+
+
+def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 file; a missing, unreadable or non-UTF-8 file is a problem, not an exception."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return None, [Problem(file, 0, 0, "no such file", "file-not-found")]
+    except IsADirectoryError:
+        return None, [Problem(file, 0, 0, "is a directory, not a file", "file-not-found")]
+    except OSError as error:
+        return None, [Problem(file, 0, 0, f"cannot read: {error.strerror}", "file-not-found")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        column = error.start - (raw.rfind(b"\n", 0, error.start) + 1) + 1
+        return None, [Problem(file, line, column, f"not UTF-8: byte 0x{raw[error.start]:02x} cannot be decoded", "encoding")]
+    return text, []
+
+
+def load_yaml_file(path: Path) -> tuple[Located | None, list[Problem]]:
+    text, problems = read_text(path, str(path))
+    if text is None:
+        return None, problems
+    return load_yaml_text(text, str(path))

@@ -1,0 +1,186 @@
+"""Render a participant's collection and environment through the Jinja templates.
+
+Jinja runs sandboxed with strict undefined names. Templates receive data only
+and emit every value through ``tojson``: a participant's value is never read as
+template code, and Postman's ``{{VAR}}`` inside data reaches the output as
+written. The output is parsed back and dumped in one canonical form.
+"""
+
+from __future__ import annotations
+
+import json
+import traceback
+import uuid
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from pmforge import scripts
+from pmforge.checks import encoded_body
+from pmforge.model import PLACEHOLDER, Course, Request
+from pmforge.problems import Problem
+from pmforge.resources import data_dir
+from pmforge.roster import Participant
+
+# Namespace of every id pmforge derives: ids depend on names only, never on time.
+NAMESPACE = uuid.UUID("6f1c1b2e-4b0e-5a51-9a7c-2d1f0c8e7a10")
+COLLECTION_TEMPLATE = "collection.json.j2"
+ENVIRONMENT_TEMPLATE = "environment.json.j2"
+
+
+class RenderError(Exception):
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(str(problem))
+        self.problem = problem
+
+
+def canonical(document: Any) -> str:
+    """The one JSON form pmforge writes: tab-indented like Postman's exports, UTF-8, final newline."""
+    return json.dumps(document, indent="\t", ensure_ascii=False) + "\n"
+
+
+def fill(value: Any, fields: dict[str, str]) -> Any:
+    """Replace ``${name}`` in every string of ``value`` (names were checked beforehand)."""
+    if isinstance(value, str):
+        return PLACEHOLDER.sub(lambda match: fields[match.group(1)], value) if "${" in value else value
+    if isinstance(value, dict):
+        return {key: fill(item, fields) for key, item in value.items()}
+    if isinstance(value, list):
+        return [fill(item, fields) for item in value]
+    return value
+
+
+def url_object(raw: str) -> dict[str, Any]:
+    """Postman's URL object, consistent with ``raw`` (Postman builds the request from the parts)."""
+    base, _, query = raw.partition("?")
+    parts = urlsplit(base) if "://" in base else None
+    url: dict[str, Any] = {"raw": raw}
+    if parts:
+        url["protocol"] = parts.scheme
+        host, path = parts.netloc, parts.path
+        url["host"] = host.split(".")
+    else:
+        host, _, path = base.partition("/")
+        path = "/" + path
+        url["host"] = [host]
+    url["path"] = [segment for segment in path.split("/") if segment]
+    if query:
+        url["query"] = [
+            {"key": key, "value": value if sep else None}
+            for key, sep, value in (pair.partition("=") for pair in query.split("&"))
+        ]
+    return url
+
+
+def _request_view(request: Request) -> dict[str, Any]:
+    return {
+        "name": request.name,
+        "description": request.description,
+        "method": request.method,
+        "headers": [{"key": header.key, "value": header.value} for header in request.headers],
+        "url": url_object(request.url),
+        "events": scripts.events(request),
+        "has_body": request.has_body,
+    }
+
+
+def _template_line(error: BaseException, name: str) -> int:
+    line = 0
+    for frame in traceback.extract_tb(error.__traceback__):
+        if frame.filename.endswith(name) and frame.lineno:
+            line = frame.lineno
+    return line
+
+
+@dataclass
+class Rendered:
+    collection: dict[str, Any]
+    environment: dict[str, Any]
+
+
+class Renderer:
+    """Everything that is the same for every participant is prepared once, here."""
+
+    def __init__(self, course: Course) -> None:
+        self.course = course
+        self.template_dir = data_dir("templates")
+        self.env = SandboxedEnvironment(
+            loader=jinja2.FileSystemLoader(str(self.template_dir)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,
+            keep_trailing_newline=True,
+        )
+        # tojson sorts keys by default; the course's own order is the readable one.
+        self.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+        self.folders = [
+            {"name": folder.name, "description": folder.description, "requests": [_request_view(r) for r in folder.requests]}
+            for folder in course.folders
+        ]
+        self.bodies = [request.body for request in course.requests()]
+        self.secret_keys = {variable.key for variable in course.environment if variable.secret}
+        self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
+
+    def _problem(self, name: str, line: int, message: str) -> Problem:
+        return Problem(str(self.template_dir / name), line, 1 if line else 0, message, "template")
+
+    def _load(self, name: str) -> jinja2.Template:
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as error:
+            raise RenderError(self._problem(name, error.lineno, f"template syntax error: {error.message}")) from None
+        except jinja2.TemplateNotFound:
+            raise RenderError(self._problem(name, 0, "template not found")) from None
+
+    def _render(self, name: str, context: dict[str, Any]) -> Any:
+        try:
+            text = self.templates[name].render(context)
+        except (jinja2.UndefinedError, TypeError, jinja2.exceptions.SecurityError) as error:
+            # tojson on an undefined name raises TypeError, not UndefinedError.
+            raise RenderError(self._problem(name, _template_line(error, name), f"template error: {error}")) from None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise RenderError(self._problem(name, 0, f"rendered output is not JSON: {error.msg} (output line {error.lineno})")) from None
+
+    def ids(self, participant: Participant) -> tuple[uuid.UUID, uuid.UUID]:
+        collection = uuid.uuid5(NAMESPACE, f"collection\0{self.course.name}\0{participant.ldap}")
+        environment = uuid.uuid5(NAMESPACE, f"environment\0{self.course.name}\0{participant.ldap}")
+        return collection, environment
+
+    def environment_values(self, participant: Participant) -> list[dict[str, Any]]:
+        fields = participant.fields()
+        values = {variable.key: fill(variable.value, fields) for variable in self.course.environment}
+        values.update(participant.values)
+        return [
+            {"key": key, "value": value, "type": "secret" if key in self.secret_keys else "default", "enabled": True}
+            for key, value in values.items()
+        ]
+
+    def render(self, participant: Participant) -> Rendered:
+        fields = participant.fields()
+        collection_id, environment_id = self.ids(participant)
+        bodies = [
+            None if body is None else json.dumps(encoded_body(fill(body, fields)), indent=4, ensure_ascii=False)
+            for body in self.bodies
+        ]
+        collection = self._render(
+            COLLECTION_TEMPLATE,
+            {
+                "collection": {"id": str(collection_id), "name": self.course.name, "description": self.course.description},
+                "folders": self.folders,
+                "bodies": bodies,
+                "item_id": lambda *names: str(uuid.uuid5(collection_id, "\0".join(names))),
+            },
+        )
+        environment = self._render(
+            ENVIRONMENT_TEMPLATE,
+            {
+                "environment": {"id": str(environment_id), "name": f"{self.course.name} - {participant.ldap}"},
+                "values": self.environment_values(participant),
+                "exported_using": "pmforge",
+            },
+        )
+        return Rendered(collection, environment)

@@ -1,0 +1,108 @@
+"""JSON Schema checks whose problems point at a line and column.
+
+Schemas live in ``schemas/``; a jsonschema error's ``absolute_path`` is walked
+back to the position of the value it names.
+"""
+
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from typing import Any, Callable, Iterable, Iterator
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError, best_match
+
+from pmforge.problems import Problem
+from pmforge.resources import load_schema
+
+# Where a problem goes: given a path below the checked value (and whether the
+# key rather than the value is meant), return a Problem for that message.
+Locate = Callable[[tuple[Any, ...], str, str, bool], Problem]
+
+
+@lru_cache(maxsize=None)
+def validator(schema_name: str) -> Draft202012Validator:
+    schema = load_schema(schema_name)
+    Draft202012Validator.check_schema(schema)
+    return Draft202012Validator(schema)
+
+
+def _dotted(path: Iterable[Any]) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _allowed_keys(schema: dict[str, Any]) -> list[str]:
+    return sorted(schema.get("properties", {}))
+
+
+def _unknown_keys(error: ValidationError) -> Iterator[tuple[str, str]]:
+    allowed = _allowed_keys(error.schema)
+    for key in error.instance:
+        if key in allowed:
+            continue
+        guess = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.6)
+        hint = f"; did you mean {guess[0]!r}?" if guess else f"; expected one of: {', '.join(allowed)}"
+        yield key, f"unknown key {key!r}{hint}"
+
+
+def _messages(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], str, bool]]:
+    """Turn one jsonschema error into (path, message, at_key) triples a person can act on."""
+    path = tuple(error.absolute_path)
+    if error.context:
+        # oneOf/anyOf: the closest branch explains more than "not valid under any".
+        yield from _messages(best_match(error.context))
+        return
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict) and error.schema.get("additionalProperties") is False:
+        for key, message in _unknown_keys(error):
+            yield path + (key,), message, True
+        return
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        where = f" in {_dotted(path)}" if path else ""
+        yield path, f"missing required field {missing!r}{where}", False
+        return
+    if error.validator == "propertyNames":
+        yield path, f"{_dotted(path) or 'key'}: {error.message}", True
+        return
+    subject = _dotted(path) or "value"
+    if error.validator == "enum":
+        yield path, f"{subject}: {error.instance!r} is not one of {', '.join(map(repr, error.validator_value))}", False
+    elif error.validator == "const":
+        yield path, f"{subject}: must be {error.validator_value!r}, not {error.instance!r}", False
+    elif error.validator == "type":
+        yield path, f"{subject}: {error.instance!r} is a {_json_type(error.instance)}, expected {_expected(error.validator_value)}", False
+    elif error.validator == "pattern":
+        yield path, f"{subject}: {error.instance!r} does not have the expected form ({error.validator_value})", False
+    elif error.validator == "not" and isinstance(error.validator_value, dict) and "required" in error.validator_value:
+        names = ", ".join(error.validator_value["required"])
+        yield path + (error.validator_value["required"][0],), f"{subject}: {names} not allowed here", True
+    else:
+        yield path, f"{subject}: {error.message}", False
+
+
+def _json_type(value: Any) -> str:
+    for name, kind in (("boolean", bool), ("integer", int), ("number", float), ("string", str), ("array", list), ("object", dict)):
+        if isinstance(value, kind):
+            return name
+    return "null" if value is None else type(value).__name__
+
+
+def _expected(types: Any) -> str:
+    return " or ".join(types) if isinstance(types, list) else str(types)
+
+
+def schema_problems(data: Any, schema_name: str, locate: Locate, *, rule: str) -> list[Problem]:
+    """Check ``data`` against a schema in ``schemas/``; each error becomes a located Problem."""
+    problems = []
+    for error in sorted(validator(schema_name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        for path, message, at_key in _messages(error):
+            problems.append(locate(path, message, rule, at_key))
+    return problems
+
+
+def is_valid(data: Any, schema_name: str) -> bool:
+    return validator(schema_name).is_valid(data)
