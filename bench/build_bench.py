@@ -1,0 +1,79 @@
+"""Build a class of 1,000 and 10,000 participants and compare with a floor.
+
+The floor serialises and writes the same bytes without pmforge: the documents
+pmforge produced, dumped with json.dumps and written file by file. Both are
+measured in the same run, so the ratio holds across machines.
+
+    python bench/build_bench.py [SIZES...]
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from pmforge import building
+from pmforge.rendering import canonical
+
+
+def make_roster(path: Path, size: int) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write("ldap,sandbox,API_KEY,IMS_ORG\n")
+        for index in range(size):
+            handle.write(f"learner{index:05d}@example.com,sandbox-{index % 50},key-{index},ORG{index % 7}@AdobeOrg\n")
+
+
+def floor(out: Path, documents: list[tuple[str, object]]) -> float:
+    start = time.perf_counter()
+    made: set[Path] = set()
+    for relative, document in documents:
+        path = out / relative
+        if path.parent not in made:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            made.add(path.parent)
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(canonical(document))
+    return time.perf_counter() - start
+
+
+def run(size: int, work: Path) -> None:
+    roster = work / f"roster-{size}.csv"
+    make_roster(roster, size)
+    out = work / f"out-{size}"
+    start = time.perf_counter()
+    result = building.build(None, roster, out)
+    elapsed = time.perf_counter() - start
+    if result.problems:
+        raise SystemExit(f"build failed: {result.problems[:3]}")
+    # Measured before the floor, which holds every document in memory at once.
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    documents = [
+        (str(path.relative_to(out)), json.loads(path.read_text(encoding="utf-8")))
+        for path in sorted(out.glob("*/*.json"))
+    ]
+    base = floor(work / f"floor-{size}", documents)
+    per = elapsed / size * 1000
+    print(
+        f"{size:>6} participants: pmforge {elapsed:6.2f} s = {per:.3f} ms/participant; "
+        f"floor {base:5.2f} s = {base / size * 1000:.3f} ms/participant; ratio {elapsed / base:4.1f}x; "
+        f"peak RSS after the build {peak:.0f} MiB"
+    )
+
+
+def main() -> None:
+    sizes = [int(arg) for arg in sys.argv[1:]] or [1000, 10000]
+    work = Path(tempfile.mkdtemp(prefix="pmforge-bench-"))
+    try:
+        for size in sizes:
+            run(size, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

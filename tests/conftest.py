@@ -1,0 +1,51 @@
+"""Shared fixtures: the CLI, the test course, and the reference files in ../shared."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from pmforge.cli import main
+
+TESTS = Path(__file__).resolve().parent
+DATA = TESTS / "data"
+REPO = TESTS.parent
+SHARED = REPO.parent / "shared"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden from the current output")
+
+
+def shared_file(relative: str) -> Path:
+    """A reference file in ../shared; skipped when absent, except under CI=true."""
+    path = SHARED / relative
+    if not path.exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{path} is missing under CI")
+        pytest.skip(f"{path} is not here")
+    return path
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run ``pmforge ARGS`` in ``tmp_path`` (or ``cwd``); return the click Result."""
+
+    def run(*args: str, cwd: Path | None = None, input: str | None = None) -> Result:
+        monkeypatch.chdir(cwd or tmp_path)
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False, prog_name="pmforge")
+
+    return run
+
+
+@pytest.fixture
+def course_dir(tmp_path: Path) -> Path:
+    """A private copy of tests/data (course.yaml, roster.csv) to break."""
+    target = tmp_path / "course"
+    target.mkdir()
+    for name in ("course.yaml", "roster.csv"):
+        (target / name).write_bytes((DATA / name).read_bytes())
+    return target
