@@ -87,6 +87,16 @@ def _request_view(request: Request) -> dict[str, Any]:
     }
 
 
+def _undefined(value: Any) -> Any:
+    if isinstance(value, jinja2.Undefined):
+        value._fail_with_undefined_error()
+    raise TypeError(f"a {type(value).__name__} cannot be written as JSON")
+
+
+def _tojson(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_undefined)
+
+
 def _template_line(error: BaseException, name: str) -> int:
     line = 0
     for frame in traceback.extract_tb(error.__traceback__):
@@ -113,8 +123,10 @@ class Renderer:
             autoescape=False,
             keep_trailing_newline=True,
         )
-        # tojson sorts keys by default; the course's own order is the readable one.
-        self.env.policies["json.dumps_kwargs"] = {"sort_keys": False, "ensure_ascii": False}
+        # Our own tojson: the course's key order (Jinja's sorts keys), and an
+        # undefined value named as such rather than "not JSON serializable".
+        # No HTML escaping: the output is parsed back as JSON, never served.
+        self.env.filters["tojson"] = _tojson
         self.folders = [
             {"name": folder.name, "description": folder.description, "requests": [_request_view(r) for r in folder.requests]}
             for folder in course.folders
