@@ -6,6 +6,9 @@ from pathlib import Path
 
 import pytest
 
+# The test course's expression line, which the PQL cases replace.
+TREE_LINE = "value: '{\"nodeType\":\"literal\",\"literalType\":\"Boolean\",\"value\":true}'"
+
 # (case, replacements in course.yaml, roster.csv text or None, expected stdout)
 CASES = [
     ("yaml-syntax", [("  sandbox: prod\n", "  sandbox: [prod\n")], None,
@@ -20,6 +23,18 @@ CASES = [
      "course.yaml:32:20: error: PQL value is not JSON: Expecting property name enclosed in double quotes at character 2 [pql-json]\n"),
     ("pql-unknown-node", [("\"nodeType\":\"literal\"", "\"nodeType\":\"literl\"")], None,
      "course.yaml:32:20: error: PQL tree: nodeType: 'literl' is not one of 'fnApply', 'fieldLookup', 'literal', 'parameterReference', 'select', 'varDecl', 'varRef', 'lambda', 'occurs', 'timeQualification', 'duration', 'chain', 'element' [pql-tree]\n"),
+    ("pql-unknown-field", [(TREE_LINE, 'pql: person.gendr in ["female"]')], None,
+     "course.yaml:32:18: error: PQL: unknown field `person.gendr`; did you mean `person.gender`? [pql-field]\n"),
+    ("pql-bad-value", [(TREE_LINE, 'pql: person.name.lastName = "x" and person.gender in ["femal"]')], None,
+     "course.yaml:32:67: error: PQL: `\"femal\"` is not an allowed value of `person.gender`; did you mean `female`? (allowed: male, female, not_specified, non_specific) [pql-value]\n"),
+    ("pql-syntax", [(TREE_LINE, "pql: 'person.gender in (\"female\"'")], None,
+     "course.yaml:32:45: error: PQL: expected `)` or an operator, found end of expression [pql-syntax]\n"),
+    ("pql-block-scalar", [(TREE_LINE, 'pql: |\n              person.gender = "male" or\n              loyalty.points like "1%"')], None,
+     "course.yaml:34:30: error: PQL: `like` is outside the PQL subset pmforge compiles; send it as pql/text [pql-unsupported]\n"),
+    ("pql-tree-unknown-field", [(TREE_LINE, 'value: \'{"nodeType":"fnApply","fnName":"=","params":[{"nodeType":"fieldLookup","fieldName":"gendr","object":{"nodeType":"fieldLookup","fieldName":"person","object":{"nodeType":"parameterReference","position":1}}},{"nodeType":"literal","literalType":"String","value":"male"}]}\'')], None,
+     "course.yaml:32:20: error: PQL: unknown field `person.gendr`; did you mean `person.gender`? [pql-field]\n"),
+    ("pql-both", [(TREE_LINE, 'pql: person.gender = "male"\n            value: x')], None,
+     "course.yaml:32:13: error: give the expression as pql (text) or as value, not both [pql-value]\n"),
     ("ttl-string", [("ttlInDays: 30", "ttlInDays: \"30\"")], None,
      "course.yaml:35:22: error: ttlInDays: '30' is a string, expected integer [segment-definition]\n"),
     ("no-sandbox-header", [("  x-sandbox-name: \"{{SANDBOX_NAME}}\"\n", "")], None,

@@ -12,8 +12,11 @@ import re
 from collections import Counter
 from typing import Any, Iterator
 
+from pmforge.expressions import compiled_body, expression_problems
 from pmforge.loading import Located, PathKey
 from pmforge.model import PLACEHOLDER, Course, Request
+from pmforge.pql import PqlError
+from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import Problem
 from pmforge.validation import schema_problems
 
@@ -63,32 +66,29 @@ def encoded_body(body: Any) -> Any:
     return body
 
 
-def _pql_problems(course: Course, request: Request) -> list[Problem]:
-    expression = request.body.get("expression") if isinstance(request.body, dict) else None
-    if not isinstance(expression, dict) or expression.get("format") != "pql/json":
-        return []
-    where = request.path + ("body", "expression", "value")
-    value = expression.get("value")
-    if isinstance(value, str):
-        try:
-            tree = json.loads(value)
-        except json.JSONDecodeError as error:
-            return [course.source.problem(where, f"PQL value is not JSON: {error.msg} at character {error.pos + 1}", "pql-json")]
-        return schema_problems(tree, "pql-tree.schema.json", lambda p, m, r, k: course.source.problem(where, f"PQL tree: {m}", r), rule="pql-tree")
-    if isinstance(value, (dict, list)):
-        return schema_problems(value, "pql-tree.schema.json", _locator(course.source, where), rule="pql-tree")
-    return []
-
-
-def body_problems(course: Course, request: Request) -> list[Problem]:
+def body_problems(course: Course, request: Request, catalog: Catalog) -> list[Problem]:
     if request.body is None:
         return []
+    where = request.path + ("body",)
+    problems = expression_problems(course.source, where, request.body, catalog)
+    try:
+        body = encoded_body(compiled_body(request.body))
+    except PqlError:
+        return problems  # the expression's problems say why
     path = url_path(request.url)
-    problems = []
     for method, suffix, schema, rule in BODY_SCHEMAS:
         if request.method == method and path.endswith(suffix):
-            problems += schema_problems(encoded_body(request.body), schema, _locator(course.source, request.path + ("body",)), rule=rule)
-    return problems + _pql_problems(course, request)
+            problems += schema_problems(body, schema, _locator(course.source, where), rule=rule)
+    return problems
+
+
+def catalog_problems(course: Course) -> tuple[Catalog | None, list[Problem]]:
+    """The field catalog: XDM profile fields plus the course's own ``fields``."""
+    fields = course.source.data.get("fields")
+    if fields is None:
+        return load_catalog(), []
+    problems = schema_problems({"fields": fields}, "pql-fields.schema.json", _locator(course.source, ()), rule="course-schema")
+    return (None, problems) if problems else (load_catalog({"fields": fields}), [])
 
 
 def header_problems(course: Course, request: Request) -> list[Problem]:
@@ -163,7 +163,10 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
     problems = _placeholder_problems(course, set(PARTICIPANT_FIELDS) | roster_fields)
     problems += _variable_problems(course)
     problems += _name_problems(course)
+    catalog, catalog_issues = catalog_problems(course)
+    problems += catalog_issues
     for request in course.requests():
-        problems += body_problems(course, request)
+        if catalog is not None:
+            problems += body_problems(course, request, catalog)
         problems += header_problems(course, request)
     return problems

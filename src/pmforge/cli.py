@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pmforge import __version__, building
+from pmforge.pql.cli import pql
 from pmforge.problems import has_errors
 from pmforge.reporting import REPORTERS
 
@@ -19,11 +20,12 @@ roster_option = click.option(
 )
 
 
-def _finish(result: building.Result, summary: str) -> None:
+def _finish(result: building.Result, summary: str, *, wrote: bool) -> None:
     REPORTERS["text"](result.problems, sys.stdout)
     if has_errors(result.problems):
         count = len(result.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing written.", err=True)
+        tail = "; nothing written." if wrote else "."
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found{tail}", err=True)
         sys.exit(EXIT_PROBLEMS)
     click.echo(summary, err=True)
     sys.exit(EXIT_CLEAN)
@@ -45,7 +47,7 @@ def build(course: Path | None, roster: Path | None, out_dir: Path) -> None:
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
     """
     result = building.build(course, roster, out_dir)
-    _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}")
+    _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}", wrote=True)
 
 
 @main.command()
@@ -54,7 +56,10 @@ def build(course: Path | None, roster: Path | None, out_dir: Path) -> None:
 def validate(course: Path | None, roster: Path | None) -> None:
     """Run every check on COURSE and the roster; write nothing."""
     result = building.validate(course, roster)
-    _finish(result, f"ok: {result.participants} participants checked")
+    _finish(result, f"ok: {result.participants} participants checked", wrote=False)
+
+
+main.add_command(pql)
 
 
 if __name__ == "__main__":  # pragma: no cover

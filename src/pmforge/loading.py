@@ -27,6 +27,8 @@ class Located:
     data: Any
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
+    styles: dict[PathKey, str | None] = field(default_factory=dict)  # scalar style: None, ', ", |, >
+    text: str = ""
 
     def position(self, path: Iterable[Any], *, key: bool = False) -> tuple[int, int]:
         """Position of the value at ``path``, or of its nearest ancestor that has one.
@@ -42,6 +44,29 @@ class Located:
                 return self.positions[path]
             path = path[:-1]
         return self.positions.get((), (1, 1))
+
+    def offset_position(self, path: PathKey, offset: int) -> tuple[int, int]:
+        """Position of character ``offset`` inside the string scalar at ``path``.
+
+        Exact for plain and quoted scalars on one line and for block scalars;
+        escapes in quoted scalars and folded plain lines are not counted.
+        """
+        line, column = self.position(path)
+        if path not in self.positions:
+            return line, column
+        value = self.data
+        for part in path:
+            value = value[part]
+        before = str(value)[:offset]
+        style = self.styles.get(path)
+        if style in ("|", ">"):
+            source = self.text.splitlines()
+            first = source[line] if line < len(source) else ""
+            indent = len(first) - len(first.lstrip(" "))
+            return line + 1 + before.count("\n"), indent + 1 + len(before.rsplit("\n", 1)[-1])
+        if "\n" in before:
+            return line, column
+        return line, column + (1 if style in ("'", '"') else 0) + len(before)
 
     def problem(self, path: Iterable[Any], message: str, rule: str, *, key: bool = False) -> Problem:
         line, column = self.position(path, key=key)
@@ -95,13 +120,14 @@ def _walk(
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_walk(loader, item, path + (index,), located, problems) for index, item in enumerate(node.value)]
+    located.styles[path] = node.style
     return loader.construct_object(node, deep=True)
 
 
 def load_yaml_text(text: str, file: str) -> tuple[Located | None, list[Problem]]:
     """Parse YAML text; return the located data, or None and the syntax problem."""
     loader = _Loader(text)
-    located = Located(file=file, data=None)
+    located = Located(file=file, data=None, text=text)
     problems: list[Problem] = []
     try:
         node = loader.get_single_node()

@@ -20,6 +20,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from pmforge import scripts
 from pmforge.checks import encoded_body
+from pmforge.expressions import compiled_body
 from pmforge.model import PLACEHOLDER, Course, Request
 from pmforge.problems import Problem
 from pmforge.resources import data_dir
@@ -131,7 +132,7 @@ class Renderer:
             {"name": folder.name, "description": folder.description, "requests": [_request_view(r) for r in folder.requests]}
             for folder in course.folders
         ]
-        self.bodies = [request.body for request in course.requests()]
+        self.bodies = [compiled_body(request.body) for request in course.requests()]
         self.secret_keys = {variable.key for variable in course.environment if variable.secret}
         self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
 

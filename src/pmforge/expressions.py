@@ -1,0 +1,82 @@
+"""Segment expressions in course bodies: PQL text compiled once, trees checked.
+
+A course writes ``expression: {type: PQL, format: pql/json, pql: <text>}``.
+pmforge compiles the text once per course: the request carries the tree
+(``pql/json``) or the text (``pql/text``) in ``value``, as AEP expects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from pmforge.loading import Located, PathKey
+from pmforge.pql import PqlError, compile_text
+from pmforge.pql.catalog import Catalog, check_text, check_tree
+from pmforge.pql.errors import PqlIssue
+from pmforge.problems import Problem
+from pmforge.validation import schema_problems
+
+
+def compiled_body(body: Any) -> Any:
+    """The body with ``expression.pql`` turned into ``expression.value`` (a tree or the text)."""
+    if not isinstance(body, dict) or not isinstance(body.get("expression"), dict) or "pql" not in body["expression"]:
+        return body
+    expression = {key: value for key, value in body["expression"].items() if key != "pql"}
+    text = body["expression"]["pql"]
+    expression["value"] = compile_text(text) if expression.get("format") == "pql/json" else text
+    return {**body, "expression": expression}
+
+
+def _issue(source: Located, path: PathKey, issue: PqlIssue, *, in_text: bool) -> Problem:
+    line, column = source.offset_position(path, issue.offset) if in_text else source.position(path)
+    return Problem(source.file, line, column, f"PQL: {issue.message}", issue.rule, issue.severity)
+
+
+def _tree_problems(source: Located, where: PathKey, value: Any, catalog: Catalog) -> list[Problem]:
+    if isinstance(value, str):
+        try:
+            tree = json.loads(value)
+        except json.JSONDecodeError as error:
+            return [source.problem(where, f"PQL value is not JSON: {error.msg} at character {error.pos + 1}", "pql-json")]
+
+        def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
+            return source.problem(where, f"PQL tree: {message}", rule)
+
+    else:
+        tree = value
+
+        def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
+            return source.problem(where + path, f"PQL tree: {message}", rule, key=at_key)
+
+    problems = schema_problems(tree, "pql-tree.schema.json", locate, rule="pql-tree")
+    if problems:
+        return problems
+    # Trees outside the compiler's subset are valid AEP; only what it reads is checked.
+    issues = [issue for issue in check_tree(tree, catalog) if issue.rule not in ("pql-unsupported", "pql-json")]
+    return [_issue(source, where, issue, in_text=False) for issue in issues]
+
+
+def expression_problems(source: Located, path: PathKey, body: Any, catalog: Catalog) -> list[Problem]:
+    """Problems of the expression in a segment-definition body at ``path``."""
+    expression = body.get("expression") if isinstance(body, dict) else None
+    if not isinstance(expression, dict):
+        return []
+    where = path + ("expression",)
+    if "pql" in expression:
+        text = expression["pql"]
+        if "value" in expression:
+            return [source.problem(where + ("pql",), "give the expression as pql (text) or as value, not both", "pql-value", key=True)]
+        if not isinstance(text, str):
+            return [source.problem(where + ("pql",), "pql holds PQL text, a string", "pql-value")]
+        return [_issue(source, where + ("pql",), issue, in_text=True) for issue in check_text(text, catalog)]
+    value = expression.get("value")
+    if expression.get("format") == "pql/json":
+        return _tree_problems(source, where + ("value",), value, catalog)
+    if expression.get("format") == "pql/text" and isinstance(value, str):
+        try:
+            compile_text(value)
+        except PqlError:
+            return []  # beyond the subset pmforge reads: AEP checks it
+        return [_issue(source, where + ("value",), issue, in_text=True) for issue in check_text(value, catalog)]
+    return []
