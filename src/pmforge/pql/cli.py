@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Any
 
 import click
@@ -72,7 +73,7 @@ def _read(argument: str) -> str:
     if argument != "-":
         return argument
     # A trailing newline from `echo` would put end-of-text errors on an empty line 2.
-    return click.get_text_stream("stdin").read().rstrip("\r\n")
+    return sys.stdin.read().rstrip("\r\n")
 
 
 def _load_extension(handle: Any) -> Any:
