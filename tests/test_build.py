@@ -41,10 +41,11 @@ def test_participant_values_are_in_place(cli, tmp_path: Path) -> None:
     assert cli("build").exit_code == 0
     for ldap, sandbox in (("vangeluw", "prod"), ("jane.doe@example.com", "jane-sandbox"), ("zoë", "prod")):
         collection = load(tmp_path / "out" / ldap / f"{STEM}.postman_collection.json")
-        step1 = collection["item"][0]["item"][0]
+        assert [folder["name"] for folder in collection["item"]] == ["0. Authentication", "2. Segmentation"]
+        step1 = collection["item"][1]["item"][0]
         body = json.loads(step1["request"]["body"]["raw"])
         assert (body["name"], body["createdBy"]) == (f"{ldap} - API - All Female Customer", ldap)
-        for request in collection["item"][0]["item"]:
+        for request in collection["item"][1]["item"]:
             headers = {h["key"]: h["value"] for h in request["request"]["header"]}
             assert headers["x-sandbox-name"] == "{{SANDBOX_NAME}}"
             assert headers["Authorization"] == "Bearer {{ACCESS_TOKEN}}"
@@ -96,7 +97,7 @@ def test_ids_are_stable_and_distinct_per_participant(cli, tmp_path: Path) -> Non
         environment = load(tmp_path / "out" / ldap / f"{STEM}.postman_environment.json")
         ids |= {collection["info"]["_postman_id"], environment["id"]}
         ids |= {item["id"] for folder in collection["item"] for item in [folder, *folder["item"]]}
-    assert len(ids) == 2 * (2 + 4)
+    assert len(ids) == 2 * (2 + 6)
 
 
 def test_rebuild_replaces_the_whole_directory(cli, course_dir: Path) -> None:

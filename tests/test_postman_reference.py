@@ -82,5 +82,5 @@ def test_pql_text_compiles_to_the_course_tree(built: Path) -> None:
     real_step1 = next(folder for folder in real["item"] if folder["name"] == "2. Segmentation")["item"][0]
     ours = json.loads((built / "zoë" / "_Adobe Experience Platform Enablement.postman_collection.json").read_text(encoding="utf-8"))
     real_value = json.loads(real_step1["request"]["body"]["raw"])["expression"]["value"]
-    our_value = json.loads(ours["item"][0]["item"][0]["request"]["body"]["raw"])["expression"]["value"]
+    our_value = json.loads(ours["item"][1]["item"][0]["request"]["body"]["raw"])["expression"]["value"]
     assert json.loads(our_value) == json.loads(real_value)

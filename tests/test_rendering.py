@@ -37,7 +37,7 @@ def _break(folder: Path, old: str, new: str) -> str:
          "template error: 'dict object' has no attribute 'nam'"),
         ('"name": {{ collection.name | tojson }},', '"name": {{ collection.name.__class__ | tojson }},', 6,
          "template error: access to attribute '__class__' of 'str' object is unsafe."),
-        ('{%- endfor %}', '{%- endfo %}', 48,
+        ('{%- endfor %}', '{%- endfo %}', 53,
          "template syntax error: Encountered unknown tag 'endfo'. Jinja was looking for the following tags: 'endfor' or 'else'. The innermost block that needs to be closed is 'for'."),
     ],
 )

@@ -93,7 +93,8 @@ def catalog_problems(course: Course) -> tuple[Catalog | None, list[Problem]]:
 
 def header_problems(course: Course, request: Request) -> list[Problem]:
     by_name = {header.key.lower(): header for header in request.headers}
-    document = {"hasBody": request.has_body, "headers": {key: header.value for key, header in by_name.items()}}
+    api = "aep" if url_path(request.url).startswith("/data/") else "other"
+    document = {"api": api, "body": request.body_kind, "headers": {key: header.value for key, header in by_name.items()}}
 
     def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
         header = by_name.get(path[1]) if len(path) > 1 else None
@@ -107,7 +108,7 @@ def header_problems(course: Course, request: Request) -> list[Problem]:
 
 def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
     problems = []
-    allowed_in = [(request.path + ("body",), request.body) for request in course.requests()]
+    allowed_in = [(request.path + (key,), getattr(request, key)) for request in course.requests() for key in ("body", "form")]
     allowed_in += [(variable.path, variable.value) for variable in course.environment]
     for base, value in allowed_in:
         for path, text in _strings(value, base):
@@ -115,7 +116,7 @@ def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
                 if match.group(1) not in known:
                     choices = ", ".join(sorted(known))
                     problems.append(course.source.problem(path, f"unknown participant value ${{{match.group(1)}}}; known: {choices}", "placeholder"))
-    elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k != "body"}) for request in course.requests()]
+    elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k not in ("body", "form")}) for request in course.requests()]
     elsewhere += [((key,), course.source.data[key]) for key in ("collection", "headers") if key in course.source.data]
     for base, value in elsewhere:
         for path, text in _strings(value, base):
@@ -136,13 +137,28 @@ def _variable_problems(course: Course) -> list[Problem]:
     defined = {variable.key for variable in course.environment}
     problems = []
     for request in course.requests():
-        data = {k: v for k, v in _request_data(course, request).items() if k in ("url", "body")}
+        data = {k: v for k, v in _request_data(course, request).items() if k in ("url", "body", "form")}
         texts = list(_strings(data, request.path)) + [(header.path, header.value) for header in request.headers]
         for path, text in texts:
             for match in POSTMAN_VARIABLE.finditer(text):
                 if match.group(1) not in defined:
                     problems.append(course.source.problem(path, f"Postman variable {{{{{match.group(1)}}}}} is neither in the environment nor kept by an earlier request", "undefined-variable"))
         defined |= set(request.keep)
+    return problems
+
+
+NEXT_REQUEST = re.compile(r"""setNextRequest\(\s*(["'])(.*?)\1\s*\)""")
+
+
+def _script_problems(course: Course) -> list[Problem]:
+    """A hand-written setNextRequest must name a request: Newman ends silently, exit 0, on an unknown name."""
+    names = {request.name for request in course.requests()}
+    problems = []
+    for request in course.requests():
+        for listen, script in request.scripts.items():
+            for match in NEXT_REQUEST.finditer(script):
+                if match.group(2) not in names:
+                    problems.append(course.source.problem(request.path + ("scripts", listen), f"setNextRequest names {match.group(2)!r}, which is no request of this course", "next-request"))
     return problems
 
 
@@ -163,6 +179,7 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
     problems = _placeholder_problems(course, set(PARTICIPANT_FIELDS) | roster_fields)
     problems += _variable_problems(course)
     problems += _name_problems(course)
+    problems += _script_problems(course)
     catalog, catalog_issues = catalog_problems(course)
     problems += catalog_issues
     for request in course.requests():

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pmforge import __version__, building
+from pmforge.mock.cli import mock
 from pmforge.pql.cli import pql
 from pmforge.problems import has_errors
 from pmforge.reporting import REPORTERS
@@ -60,6 +61,7 @@ def validate(course: Path | None, roster: Path | None) -> None:
 
 
 main.add_command(pql)
+main.add_command(mock)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -13,6 +13,9 @@ from pmforge.loading import Located, PathKey
 # {{NAME}}: a Postman variable, left for Postman to fill in.
 PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
 DEFAULT_SANDBOX = "prod"
+DEFAULT_POLL_INTERVAL_MS = 60_000
+# A segment job may take about 13 minutes: 30 polls a minute apart cover it.
+DEFAULT_MAX_POLLS = 30
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,16 @@ class EnvVar:
     path: PathKey
 
 
+@dataclass(frozen=True)
+class Poll:
+    field: str
+    until: list[str]
+    fail: list[str]
+    errors: str | None
+    interval_ms: int
+    max_polls: int
+
+
 @dataclass
 class Request:
     name: str
@@ -38,14 +51,19 @@ class Request:
     headers: list[Header]
     body: Any
     path: PathKey
+    form: dict[str, str] | None = None
     description: str = ""
     expect_status: int | None = None
-    keep: dict[str, str] = field(default_factory=dict)
+    expect_fields: list[str] = field(default_factory=list)
+    keep: dict[str, list[str]] = field(default_factory=dict)  # variable -> paths, first present wins
+    poll: Poll | None = None
     scripts: dict[str, str] = field(default_factory=dict)
 
     @property
-    def has_body(self) -> bool:
-        return self.body is not None
+    def body_kind(self) -> str | None:
+        if self.form is not None:
+            return "form"
+        return "json" if self.body is not None else None
 
 
 @dataclass
@@ -74,39 +92,56 @@ class Course:
         return [request for folder in self.folders for request in folder.requests]
 
 
-def _merge_headers(defaults: dict[str, Any], own: dict[str, Any], request_path: PathKey) -> list[Header]:
-    """Course headers first, then the request's: same name (any case) replaces, null removes."""
+def _merge_headers(levels: list[tuple[PathKey, dict[str, Any]]]) -> list[Header]:
+    """Course, folder, then request headers: same name (any case) replaces, null removes."""
     merged: dict[str, Header] = {}
-    for key, value in defaults.items():
-        merged[key.lower()] = Header(key, value, ("headers", key))
-    for key, value in own.items():
-        if value is None:
-            merged.pop(key.lower(), None)
-        else:
-            merged[key.lower()] = Header(key, value, request_path + ("headers", key))
+    for path, headers in levels:
+        for key, value in headers.items():
+            if value is None:
+                merged.pop(key.lower(), None)
+            else:
+                merged[key.lower()] = Header(key, value, path + ("headers", key))
     return list(merged.values())
+
+
+def _poll(raw: dict[str, Any] | None, settings: dict[str, Any]) -> Poll | None:
+    if raw is None:
+        return None
+    return Poll(
+        field=raw["field"],
+        until=list(raw["until"]),
+        fail=list(raw.get("fail", [])),
+        errors=raw.get("errors"),
+        interval_ms=settings.get("poll_interval_ms", DEFAULT_POLL_INTERVAL_MS),
+        max_polls=settings.get("max_polls", DEFAULT_MAX_POLLS),
+    )
 
 
 def build_course(located: Located) -> Course:
     """Construct the model; ``located.data`` must already satisfy ``course.schema.json``."""
     data = located.data
-    default_headers = {key: value for key, value in data.get("headers", {}).items() if value is not None}
+    settings = data.get("settings", {})
     folders = []
     for f_index, folder in enumerate(data["folders"]):
         requests = []
         for r_index, raw in enumerate(folder["requests"]):
             path = ("folders", f_index, "requests", r_index)
+            levels = [((), data.get("headers", {})), (("folders", f_index), folder.get("headers", {})), (path, raw.get("headers", {}))]
+            expect = raw.get("expect", {})
             requests.append(
                 Request(
                     name=raw["name"],
                     method=raw["method"],
                     url=raw["url"],
-                    headers=_merge_headers(default_headers, raw.get("headers", {}), path),
+                    headers=_merge_headers(levels),
                     body=raw.get("body"),
+                    form=raw.get("form"),
                     path=path,
                     description=raw.get("description", ""),
-                    expect_status=raw.get("expect", {}).get("status"),
-                    keep=dict(raw.get("keep", {})),
+                    expect_status=expect.get("status"),
+                    expect_fields=list(expect.get("fields", [])),
+                    keep={name: [paths] if isinstance(paths, str) else list(paths) for name, paths in raw.get("keep", {}).items()},
+                    poll=_poll(raw.get("poll"), settings),
                     scripts=dict(raw.get("scripts", {})),
                 )
             )

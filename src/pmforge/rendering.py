@@ -84,7 +84,7 @@ def _request_view(request: Request) -> dict[str, Any]:
         "headers": [{"key": header.key, "value": header.value} for header in request.headers],
         "url": url_object(request.url),
         "events": scripts.events(request),
-        "has_body": request.has_body,
+        "body_kind": request.body_kind,
     }
 
 
@@ -96,6 +96,15 @@ def _undefined(value: Any) -> Any:
 
 def _tojson(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_undefined)
+
+
+def _body(body: Any, form: dict[str, str] | None, fields: dict[str, str]) -> Any:
+    """What the template writes as the body: a raw JSON string, form pairs, or None."""
+    if form is not None:
+        return [{"key": key, "value": fill(value, fields), "type": "text"} for key, value in form.items()]
+    if body is None:
+        return None
+    return json.dumps(encoded_body(fill(body, fields)), indent=4, ensure_ascii=False)
 
 
 def _template_line(error: BaseException, name: str) -> int:
@@ -133,6 +142,7 @@ class Renderer:
             for folder in course.folders
         ]
         self.bodies = [compiled_body(request.body) for request in course.requests()]
+        self.forms = [request.form for request in course.requests()]
         self.secret_keys = {variable.key for variable in course.environment if variable.secret}
         self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
 
@@ -176,8 +186,8 @@ class Renderer:
         fields = participant.fields()
         collection_id, environment_id = self.ids(participant)
         bodies = [
-            None if body is None else json.dumps(encoded_body(fill(body, fields)), indent=4, ensure_ascii=False)
-            for body in self.bodies
+            _body(body, form, fields)
+            for body, form in zip(self.bodies, self.forms)
         ]
         collection = self._render(
             COLLECTION_TEMPLATE,

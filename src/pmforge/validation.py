@@ -79,8 +79,9 @@ def _messages(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], str, bo
     elif error.validator == "pattern":
         yield path, f"{subject}: {error.instance!r} does not have the expected form ({error.validator_value})", False
     elif error.validator == "not" and isinstance(error.validator_value, dict) and "required" in error.validator_value:
-        names = ", ".join(error.validator_value["required"])
-        yield path + (error.validator_value["required"][0],), f"{subject}: {names} not allowed here", True
+        names = error.validator_value["required"]
+        message = f"{names[0]} not allowed here" if len(names) == 1 else f"{' and '.join(names)} cannot both be given"
+        yield path + (names[0],), f"{subject}: {message}", True
     else:
         yield path, f"{subject}: {error.message}", False
 
