@@ -38,7 +38,7 @@ CASES = [
     ("next-request-unknown", [("        expect: {status: 200}\n", "        expect: {status: 200}\n        scripts: {test: 'pm.execution.setNextRequest(\"Reed\");'}\n")], None,
      "course.yaml:41:25: error: setNextRequest names 'Reed', which is no request of this course [next-request]\n"),
     ("body-and-form", [("        keep: {SEGMENT_ID: id}\n", "        keep: {SEGMENT_ID: id}\n        form: {a: b}\n")], None,
-     "course.yaml:27:9: error: folders[0].requests[0]: body and form cannot both be given [course-schema]\n"),
+     "course.yaml:37:9: error: a request has one body: body and form cannot both be given [course-schema]\n"),
     ("form-without-content-type", [("        expect: {status: 200}\n", "        expect: {status: 200}\n        form: {grant_type: client_credentials}\n")], None,
      "course.yaml:37:9: error: request 'Read': missing required field 'content-type' in headers [headers]\n"),
     ("poll-without-until", [("        expect: {status: 200}\n", "        expect: {status: 200}\n        poll: {field: status}\n")], None,

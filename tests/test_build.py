@@ -141,3 +141,20 @@ def test_usage_error_exits_2(cli) -> None:
         2,
         "Usage: pmforge build [OPTIONS] [COURSE]\nTry 'pmforge build --help' for help.\n\nError: No such option '--colour'. Did you mean '--out'?\n",
     )
+
+
+def test_course_settings_switch_rules_down_or_off(cli, course_dir: Path) -> None:
+    course = course_dir / "course.yaml"
+    text = course.read_text(encoding="utf-8").replace(
+        "        expect: {status: 200}\n", "        expect: {status: 200}\n        headers: {Content-Type: application/json}\n"
+    )
+    course.write_text(text.replace("defaults:\n", "settings:\n  rules: {headers: warning}\ndefaults:\n"), encoding="utf-8")
+    result = cli("build", "course.yaml", cwd=course_dir)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "course.yaml:43:19: warning: request 'Read': headers: content-type not allowed here [headers]\n",
+        "wrote 4 files for 2 participants to out\n",
+    )
+    course.write_text(text.replace("defaults:\n", "settings:\n  rules: {headers: off}\ndefaults:\n"), encoding="utf-8")
+    result = cli("build", "course.yaml", cwd=course_dir)
+    assert (result.exit_code, result.stdout) == (0, "")

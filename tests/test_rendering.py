@@ -31,13 +31,13 @@ def _break(folder: Path, old: str, new: str) -> str:
 @pytest.mark.parametrize(
     "old, new, line, message",
     [
-        ('"name": {{ collection.name | tojson }},', '"name": {{ colection.name | tojson }},', 6,
+        ('"name": {{ collection.name | tojson }},', '"name": {{ colection.name | tojson }},', 54,
          "template error: 'colection' is undefined"),
-        ('"name": {{ collection.name | tojson }},', '"name": {{ collection.nam | tojson }},', 6,
+        ('"name": {{ collection.name | tojson }},', '"name": {{ collection.nam | tojson }},', 54,
          "template error: 'dict object' has no attribute 'nam'"),
-        ('"name": {{ collection.name | tojson }},', '"name": {{ collection.name.__class__ | tojson }},', 6,
+        ('"name": {{ collection.name | tojson }},', '"name": {{ collection.name.__class__ | tojson }},', 54,
          "template error: access to attribute '__class__' of 'str' object is unsafe."),
-        ('{%- endfor %}', '{%- endfo %}', 53,
+        ('{%- endfor %}', '{%- endfo %}', 17,
          "template syntax error: Encountered unknown tag 'endfo'. Jinja was looking for the following tags: 'endfor' or 'else'. The innermost block that needs to be closed is 'for'."),
     ],
 )

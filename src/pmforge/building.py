@@ -13,7 +13,7 @@ from typing import Any, Iterator
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
 from pmforge.model import Course, build_course
-from pmforge.problems import Problem
+from pmforge.problems import Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
 from pmforge.roster import Participant, Roster, load_roster
@@ -51,7 +51,10 @@ def load_course(path: Path) -> tuple[Course | None, list[Problem]]:
 
 
 def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | None, list[Problem]]:
-    """Load and check the course and the roster; render nothing yet."""
+    """Load and check the course and the roster; render nothing yet.
+
+    With a plan come its warnings; without one, the errors that stopped it.
+    """
     course, problems = load_course(resolve_course(course_path))
     if course is None:
         return None, problems
@@ -63,13 +66,13 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
     if roster is None:
         return None, problems
     problems = course_problems(course, roster_fields=roster.columns)
-    if problems:
+    if has_errors(problems):
         return None, problems
     try:
         renderer = Renderer(course)
     except RenderError as error:
         return None, [error.problem]
-    return Plan(course, roster, renderer), []
+    return Plan(course, roster, renderer), problems  # warnings only
 
 
 def file_stem(name: str) -> str:
@@ -149,12 +152,12 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> 
         for _, files, file_problems in outputs(checked):
             problems += file_problems
             participants += 1
-            if problems:
+            if has_errors(problems):
                 continue  # keep checking the rest, so one run reports everything
             for relative, text in files.items():
                 staging.write(relative, text)
                 written += 1
-        if problems:
+        if has_errors(problems):
             staging.discard()
             return Result(problems, participants=participants)
         staging.commit()
@@ -164,4 +167,4 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> 
     except BaseException:
         staging.discard()
         raise
-    return Result([], participants=participants, files=written)
+    return Result(problems, participants=participants, files=written)

@@ -7,6 +7,7 @@ whole strings inside strings, so what holds here holds for every participant.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections import Counter
@@ -14,7 +15,7 @@ from typing import Any, Iterator
 
 from pmforge.expressions import compiled_body, expression_problems
 from pmforge.loading import Located, PathKey
-from pmforge.model import PLACEHOLDER, Course, Request
+from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Item, Request
 from pmforge.pql import PqlError
 from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import Problem
@@ -92,9 +93,10 @@ def catalog_problems(course: Course) -> tuple[Catalog | None, list[Problem]]:
 
 
 def header_problems(course: Course, request: Request) -> list[Problem]:
-    by_name = {header.key.lower(): header for header in request.headers}
+    by_name = {header.key.lower(): header for header in request.sent_headers}
     api = "aep" if url_path(request.url).startswith("/data/") else "other"
-    document = {"api": api, "body": request.body_kind, "headers": {key: header.value for key, header in by_name.items()}}
+    kind = request.body_kind if request.body_kind in ("json", "form", None) else "other"
+    document = {"api": api, "body": kind, "headers": {key: header.value for key, header in by_name.items()}}
 
     def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
         header = by_name.get(path[1]) if len(path) > 1 else None
@@ -108,7 +110,7 @@ def header_problems(course: Course, request: Request) -> list[Problem]:
 
 def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
     problems = []
-    allowed_in = [(request.path + (key,), getattr(request, key)) for request in course.requests() for key in ("body", "form")]
+    allowed_in = [(request.path + (key,), getattr(request, key)) for request in course.requests() for key in BODY_KEYS]
     allowed_in += [(variable.path, variable.value) for variable in course.environment]
     for base, value in allowed_in:
         for path, text in _strings(value, base):
@@ -116,7 +118,7 @@ def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
                 if match.group(1) not in known:
                     choices = ", ".join(sorted(known))
                     problems.append(course.source.problem(path, f"unknown participant value ${{{match.group(1)}}}; known: {choices}", "placeholder"))
-    elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k not in ("body", "form")}) for request in course.requests()]
+    elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k not in BODY_KEYS}) for request in course.requests()]
     elsewhere += [((key,), course.source.data[key]) for key in ("collection", "headers") if key in course.source.data]
     for base, value in elsewhere:
         for path, text in _strings(value, base):
@@ -137,8 +139,8 @@ def _variable_problems(course: Course) -> list[Problem]:
     defined = {variable.key for variable in course.environment}
     problems = []
     for request in course.requests():
-        data = {k: v for k, v in _request_data(course, request).items() if k in ("url", "body", "form")}
-        texts = list(_strings(data, request.path)) + [(header.path, header.value) for header in request.headers]
+        data = {k: v for k, v in _request_data(course, request).items() if k in ("url", "path_variables", *BODY_KEYS)}
+        texts = list(_strings(data, request.path)) + [(header.path, header.value) for header in request.sent_headers]
         for path, text in texts:
             for match in POSTMAN_VARIABLE.finditer(text):
                 if match.group(1) not in defined:
@@ -150,16 +152,47 @@ def _variable_problems(course: Course) -> list[Problem]:
 NEXT_REQUEST = re.compile(r"""setNextRequest\(\s*(["'])(.*?)\1\s*\)""")
 
 
+def _scripts(items: list[Item], base: tuple[PathKey, dict[str, str]]) -> Iterator[tuple[PathKey, dict[str, str]]]:
+    yield base
+    for item in items:
+        if isinstance(item, Folder):
+            yield from _scripts(item.items, (item.path, item.scripts))
+        else:
+            yield item.path, item.scripts
+
+
 def _script_problems(course: Course) -> list[Problem]:
     """A hand-written setNextRequest must name a request: Newman ends silently, exit 0, on an unknown name."""
     names = {request.name for request in course.requests()}
     problems = []
-    for request in course.requests():
-        for listen, script in request.scripts.items():
+    for path, scripts in _scripts(course.items, ((), course.scripts)):
+        for listen, script in scripts.items():
             for match in NEXT_REQUEST.finditer(script):
                 if match.group(2) not in names:
-                    problems.append(course.source.problem(request.path + ("scripts", listen), f"setNextRequest names {match.group(2)!r}, which is no request of this course", "next-request"))
+                    problems.append(course.source.problem(path + ("scripts", listen), f"setNextRequest names {match.group(2)!r}, which is no request of this course", "next-request"))
     return problems
+
+
+def _body_kind_problems(course: Course) -> list[Problem]:
+    problems = []
+    for request in course.requests():
+        given = [key for key in BODY_KEYS if key in _request_data(course, request)]
+        if len(given) > 1:
+            problems.append(course.source.problem(request.path + (given[1],), f"a request has one body: {' and '.join(given)} cannot both be given", "course-schema", key=True))
+    return problems
+
+
+def apply_rules(problems: list[Problem], rules: dict[str, str]) -> list[Problem]:
+    """Switch rules off, or down to warnings, as a course's settings say."""
+    kept = []
+    for problem in problems:
+        setting = rules.get(problem.rule)
+        if setting == "off":
+            continue
+        if setting in ("warning", "error") and setting != problem.severity:
+            problem = dataclasses.replace(problem, severity=setting)
+        kept.append(problem)
+    return kept
 
 
 def _name_problems(course: Course) -> list[Problem]:
@@ -180,10 +213,11 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
     problems += _variable_problems(course)
     problems += _name_problems(course)
     problems += _script_problems(course)
+    problems += _body_kind_problems(course)
     catalog, catalog_issues = catalog_problems(course)
     problems += catalog_issues
     for request in course.requests():
         if catalog is not None:
             problems += body_problems(course, request, catalog)
         problems += header_problems(course, request)
-    return problems
+    return apply_rules(problems, course.rules)

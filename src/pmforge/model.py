@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator, Union
 
 from pmforge.loading import Located, PathKey
 
@@ -16,6 +16,8 @@ DEFAULT_SANDBOX = "prod"
 DEFAULT_POLL_INTERVAL_MS = 60_000
 # A segment job may take about 13 minutes: 30 polls a minute apart cover it.
 DEFAULT_MAX_POLLS = 30
+# The ways a request can carry a body; a request has one of them at the most.
+BODY_KEYS = ("body", "form", "raw", "formdata", "file")
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Header:
     key: str
     value: str
     path: PathKey  # where the header is written in the course file
+    disabled: bool = False
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -49,9 +53,13 @@ class Request:
     method: str
     url: str
     headers: list[Header]
-    body: Any
     path: PathKey
+    body: Any = None
     form: dict[str, str] | None = None
+    raw: str | None = None
+    formdata: list[dict[str, Any]] | None = None
+    file: dict[str, Any] | None = None
+    path_variables: dict[str, str] = field(default_factory=dict)
     description: str = ""
     expect_status: int | None = None
     expect_fields: list[str] = field(default_factory=list)
@@ -61,44 +69,67 @@ class Request:
 
     @property
     def body_kind(self) -> str | None:
-        if self.form is not None:
-            return "form"
-        return "json" if self.body is not None else None
+        """json (body), form, raw, formdata, file or None."""
+        for key in BODY_KEYS:
+            if getattr(self, key) is not None:
+                return "json" if key == "body" else key
+        return None
+
+    @property
+    def sent_headers(self) -> list[Header]:
+        return [header for header in self.headers if not header.disabled]
 
 
 @dataclass
 class Folder:
     name: str
-    requests: list[Request]
+    items: list[Item]
     path: PathKey
     description: str = ""
+    scripts: dict[str, str] = field(default_factory=dict)
+
+
+Item = Union[Folder, Request]
 
 
 @dataclass
 class Course:
     source: Located
     name: str
-    folders: list[Folder]
+    items: list[Item]
     environment: list[EnvVar]
     default_sandbox: str
     example_roster: Path | None
     description: str = ""
+    scripts: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, str] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
         return self.source.file
 
     def requests(self) -> list[Request]:
-        return [request for folder in self.folders for request in folder.requests]
+        """Every request, depth first, in collection order."""
+        return list(_walk(self.items))
+
+
+def _walk(items: list[Item]) -> Iterator[Request]:
+    for item in items:
+        if isinstance(item, Folder):
+            yield from _walk(item.items)
+        else:
+            yield item
 
 
 def _merge_headers(levels: list[tuple[PathKey, dict[str, Any]]]) -> list[Header]:
-    """Course, folder, then request headers: same name (any case) replaces, null removes."""
+    """Course, folders, then request headers: same name (any case) replaces, null removes."""
     merged: dict[str, Header] = {}
     for path, headers in levels:
         for key, value in headers.items():
             if value is None:
                 merged.pop(key.lower(), None)
+            elif isinstance(value, dict):
+                merged[key.lower()] = Header(key, value["value"], path + ("headers", key), bool(value.get("disabled")), value.get("description", ""))
             else:
                 merged[key.lower()] = Header(key, value, path + ("headers", key))
     return list(merged.values())
@@ -117,35 +148,46 @@ def _poll(raw: dict[str, Any] | None, settings: dict[str, Any]) -> Poll | None:
     )
 
 
+def _request(raw: dict[str, Any], path: PathKey, levels: list[tuple[PathKey, dict[str, Any]]], settings: dict[str, Any]) -> Request:
+    expect = raw.get("expect", {})
+    return Request(
+        name=raw["name"],
+        method=raw["method"],
+        url=raw["url"],
+        headers=_merge_headers([*levels, (path, raw.get("headers", {}))]),
+        path=path,
+        body=raw.get("body"),
+        form=raw.get("form"),
+        raw=raw.get("raw"),
+        formdata=raw.get("formdata"),
+        file=raw.get("file"),
+        path_variables=dict(raw.get("path_variables", {})),
+        description=raw.get("description", ""),
+        expect_status=expect.get("status"),
+        expect_fields=list(expect.get("fields", [])),
+        keep={name: [paths] if isinstance(paths, str) else list(paths) for name, paths in raw.get("keep", {}).items()},
+        poll=_poll(raw.get("poll"), settings),
+        scripts=dict(raw.get("scripts", {})),
+    )
+
+
+def _items(raw_items: list[dict[str, Any]], path: PathKey, levels: list[tuple[PathKey, dict[str, Any]]], settings: dict[str, Any]) -> list[Item]:
+    items: list[Item] = []
+    for index, raw in enumerate(raw_items):
+        item_path = path + (index,)
+        if "method" in raw or "url" in raw:
+            items.append(_request(raw, item_path, levels, settings))
+        else:
+            inner = [*levels, (item_path, raw.get("headers", {}))]
+            children = _items(raw.get("requests", []), item_path + ("requests",), inner, settings)
+            items.append(Folder(raw["name"], children, item_path, raw.get("description", ""), dict(raw.get("scripts", {}))))
+    return items
+
+
 def build_course(located: Located) -> Course:
     """Construct the model; ``located.data`` must already satisfy ``course.schema.json``."""
     data = located.data
     settings = data.get("settings", {})
-    folders = []
-    for f_index, folder in enumerate(data["folders"]):
-        requests = []
-        for r_index, raw in enumerate(folder["requests"]):
-            path = ("folders", f_index, "requests", r_index)
-            levels = [((), data.get("headers", {})), (("folders", f_index), folder.get("headers", {})), (path, raw.get("headers", {}))]
-            expect = raw.get("expect", {})
-            requests.append(
-                Request(
-                    name=raw["name"],
-                    method=raw["method"],
-                    url=raw["url"],
-                    headers=_merge_headers(levels),
-                    body=raw.get("body"),
-                    form=raw.get("form"),
-                    path=path,
-                    description=raw.get("description", ""),
-                    expect_status=expect.get("status"),
-                    expect_fields=list(expect.get("fields", [])),
-                    keep={name: [paths] if isinstance(paths, str) else list(paths) for name, paths in raw.get("keep", {}).items()},
-                    poll=_poll(raw.get("poll"), settings),
-                    scripts=dict(raw.get("scripts", {})),
-                )
-            )
-        folders.append(Folder(folder["name"], requests, ("folders", f_index), folder.get("description", "")))
     environment = []
     for key, value in data.get("environment", {}).items():
         if isinstance(value, dict):
@@ -157,8 +199,10 @@ def build_course(located: Located) -> Course:
         source=located,
         name=data["collection"],
         description=data.get("description", ""),
-        folders=folders,
+        items=_items(data["folders"], ("folders",), [((), data.get("headers", {}))], settings),
         environment=environment,
         default_sandbox=data.get("defaults", {}).get("sandbox", DEFAULT_SANDBOX),
         example_roster=(Path(located.file).parent / roster) if roster else None,
+        scripts=dict(data.get("scripts", {})),
+        rules={rule: "off" if setting is False else setting for rule, setting in settings.get("rules", {}).items()},
     )

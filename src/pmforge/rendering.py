@@ -21,7 +21,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pmforge import scripts
 from pmforge.checks import encoded_body
 from pmforge.expressions import compiled_body
-from pmforge.model import PLACEHOLDER, Course, Request
+from pmforge.model import PLACEHOLDER, Course, Folder, Header, Item, Request
 from pmforge.problems import Problem
 from pmforge.resources import data_dir
 from pmforge.roster import Participant
@@ -54,7 +54,7 @@ def fill(value: Any, fields: dict[str, str]) -> Any:
     return value
 
 
-def url_object(raw: str) -> dict[str, Any]:
+def url_object(raw: str, variables: dict[str, str] | None = None) -> dict[str, Any]:
     """Postman's URL object, consistent with ``raw`` (Postman builds the request from the parts)."""
     base, _, query = raw.partition("?")
     parts = urlsplit(base) if "://" in base else None
@@ -62,7 +62,10 @@ def url_object(raw: str) -> dict[str, Any]:
     if parts:
         url["protocol"] = parts.scheme
         host, path = parts.netloc, parts.path
+        host, colon, port = host.rpartition(":") if host.rpartition(":")[2].isdigit() else (host, "", "")
         url["host"] = host.split(".")
+        if colon:
+            url["port"] = port
     else:
         host, _, path = base.partition("/")
         path = "/" + path
@@ -73,18 +76,39 @@ def url_object(raw: str) -> dict[str, Any]:
             {"key": key, "value": value if sep else None}
             for key, sep, value in (pair.partition("=") for pair in query.split("&"))
         ]
+    if variables:
+        url["variable"] = [{"key": key, "value": value} for key, value in variables.items()]
     return url
 
 
-def _request_view(request: Request) -> dict[str, Any]:
+def _header_view(header: Header) -> dict[str, Any]:
+    view: dict[str, Any] = {"key": header.key, "value": header.value}
+    if header.disabled:
+        view["disabled"] = True
+    if header.description:
+        view["description"] = header.description
+    return view
+
+
+def _item_view(item: Item, requests: dict[int, int]) -> dict[str, Any]:
+    if isinstance(item, Folder):
+        return {
+            "folder": True,
+            "name": item.name,
+            "description": item.description,
+            "events": scripts.plain_events(item.scripts),
+            "items": [_item_view(child, requests) for child in item.items],
+        }
     return {
-        "name": request.name,
-        "description": request.description,
-        "method": request.method,
-        "headers": [{"key": header.key, "value": header.value} for header in request.headers],
-        "url": url_object(request.url),
-        "events": scripts.events(request),
-        "body_kind": request.body_kind,
+        "folder": False,
+        "index": requests[id(item)],  # where its body is in the per-participant list
+        "name": item.name,
+        "description": item.description,
+        "method": item.method,
+        "headers": [_header_view(header) for header in item.headers],
+        "url": url_object(item.url, item.path_variables),
+        "events": scripts.events(item),
+        "body_kind": item.body_kind,
     }
 
 
@@ -98,13 +122,20 @@ def _tojson(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_undefined)
 
 
-def _body(body: Any, form: dict[str, str] | None, fields: dict[str, str]) -> Any:
-    """What the template writes as the body: a raw JSON string, form pairs, or None."""
-    if form is not None:
-        return [{"key": key, "value": fill(value, fields), "type": "text"} for key, value in form.items()]
-    if body is None:
-        return None
-    return json.dumps(encoded_body(fill(body, fields)), indent=4, ensure_ascii=False)
+def _body(request: Request, compiled: Any, fields: dict[str, str]) -> Any:
+    """The body's content as the template writes it, with this participant's values."""
+    kind = request.body_kind
+    if kind == "json":
+        return json.dumps(encoded_body(fill(compiled, fields)), indent=4, ensure_ascii=False)
+    if kind == "form":
+        return [{"key": key, "value": fill(value, fields), "type": "text"} for key, value in (request.form or {}).items()]
+    if kind == "raw":
+        return fill(request.raw, fields)
+    if kind == "formdata":
+        return [{"type": "text", **fill(entry, fields)} for entry in request.formdata or []]
+    if kind == "file":
+        return request.file
+    return None
 
 
 def _template_line(error: BaseException, name: str) -> int:
@@ -137,12 +168,11 @@ class Renderer:
         # undefined value named as such rather than "not JSON serializable".
         # No HTML escaping: the output is parsed back as JSON, never served.
         self.env.filters["tojson"] = _tojson
-        self.folders = [
-            {"name": folder.name, "description": folder.description, "requests": [_request_view(r) for r in folder.requests]}
-            for folder in course.folders
-        ]
-        self.bodies = [compiled_body(request.body) for request in course.requests()]
-        self.forms = [request.form for request in course.requests()]
+        requests = course.requests()
+        positions = {id(request): index for index, request in enumerate(requests)}
+        self.items = [_item_view(item, positions) for item in course.items]
+        self.events = scripts.plain_events(course.scripts)
+        self.requests = [(request, compiled_body(request.body)) for request in requests]
         self.secret_keys = {variable.key for variable in course.environment if variable.secret}
         self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
 
@@ -185,17 +215,15 @@ class Renderer:
     def render(self, participant: Participant) -> Rendered:
         fields = participant.fields()
         collection_id, environment_id = self.ids(participant)
-        bodies = [
-            _body(body, form, fields)
-            for body, form in zip(self.bodies, self.forms)
-        ]
+        bodies = [_body(request, body, fields) for request, body in self.requests]
         collection = self._render(
             COLLECTION_TEMPLATE,
             {
                 "collection": {"id": str(collection_id), "name": self.course.name, "description": self.course.description},
-                "folders": self.folders,
+                "items": self.items,
+                "events": self.events,
                 "bodies": bodies,
-                "item_id": lambda *names: str(uuid.uuid5(collection_id, "\0".join(names))),
+                "item_id": lambda names: str(uuid.uuid5(collection_id, "\0".join(names))),
             },
         )
         environment = self._render(

@@ -107,9 +107,14 @@ def prerequest_lines(request: Request) -> list[str]:
     return script.rstrip("\n").split("\n") if script else []
 
 
+def _events(pairs: list[tuple[str, list[str]]]) -> list[dict[str, object]]:
+    return [{"listen": listen, "script": {"type": "text/javascript", "exec": lines}} for listen, lines in pairs if lines]
+
+
 def events(request: Request) -> list[dict[str, object]]:
-    result = []
-    for listen, lines in (("prerequest", prerequest_lines(request)), ("test", test_lines(request))):
-        if lines:
-            result.append({"listen": listen, "script": {"type": "text/javascript", "exec": lines}})
-    return result
+    return _events([("prerequest", prerequest_lines(request)), ("test", test_lines(request))])
+
+
+def plain_events(hand_written: dict[str, str]) -> list[dict[str, object]]:
+    """Events of a folder or the collection: hand-written scripts only."""
+    return _events([(listen, hand_written[listen].rstrip("\n").split("\n")) for listen in ("prerequest", "test") if hand_written.get(listen)])
