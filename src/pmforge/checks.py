@@ -115,14 +115,14 @@ def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
     for base, value in allowed_in:
         for path, text in _strings(value, base):
             for match in PLACEHOLDER.finditer(text):
-                if match.group(1) not in known:
+                if match.group(1) is not None and match.group(1) not in known:
                     choices = ", ".join(sorted(known))
                     problems.append(course.source.problem(path, f"unknown participant value ${{{match.group(1)}}}; known: {choices}", "placeholder"))
     elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k not in BODY_KEYS}) for request in course.requests()]
     elsewhere += [((key,), course.source.data[key]) for key in ("collection", "headers") if key in course.source.data]
     for base, value in elsewhere:
         for path, text in _strings(value, base):
-            if PLACEHOLDER.search(text):
+            if any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
                 problems.append(course.source.problem(path, "participant values (${...}) belong in bodies and environment values only", "placeholder"))
     return problems
 

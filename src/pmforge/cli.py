@@ -7,11 +7,12 @@ from pathlib import Path
 
 import click
 
-from pmforge import __version__, building
+from pmforge import __version__, building, importing
 from pmforge.mock.cli import mock
 from pmforge.pql.cli import pql
 from pmforge.problems import has_errors
 from pmforge.reporting import REPORTERS
+from pmforge.writing import write_text_atomically
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
@@ -58,6 +59,26 @@ def validate(course: Path | None, roster: Path | None) -> None:
     """Run every check on COURSE and the roster; write nothing."""
     result = building.validate(course, roster)
     _finish(result, f"ok: {result.participants} participants checked", wrote=False)
+
+
+@main.command("import")
+@click.argument("collection", type=click.Path(path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Course YAML to write (default: standard output).")
+def import_(collection: Path, output: Path | None) -> None:
+    """Turn an exported Postman COLLECTION into course YAML."""
+    text, problems = importing.import_collection(collection)
+    REPORTERS["text"](problems, sys.stderr)
+    if text is None:
+        sys.exit(EXIT_PROBLEMS)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        error = write_text_atomically(output, text)
+        if error:
+            REPORTERS["text"]([error], sys.stderr)
+            sys.exit(EXIT_PROBLEMS)
+        click.echo(f"wrote {output}", err=True)
+    sys.exit(EXIT_CLEAN)
 
 
 main.add_command(pql)

@@ -11,7 +11,8 @@ from pmforge.loading import Located, PathKey
 
 # ${ldap}: a participant's value, filled in per participant by pmforge.
 # {{NAME}}: a Postman variable, left for Postman to fill in.
-PLACEHOLDER = re.compile(r"\$\{([^}]*)\}")
+# $${ stands for a literal ${ (group 1 is then None).
+PLACEHOLDER = re.compile(r"\$\$\{|\$\{([^}]*)\}")
 DEFAULT_SANDBOX = "prod"
 DEFAULT_POLL_INTERVAL_MS = 60_000
 # A segment job may take about 13 minutes: 30 polls a minute apart cover it.

@@ -46,7 +46,7 @@ def canonical(document: Any) -> str:
 def fill(value: Any, fields: dict[str, str]) -> Any:
     """Replace ``${name}`` in every string of ``value`` (names were checked beforehand)."""
     if isinstance(value, str):
-        return PLACEHOLDER.sub(lambda match: fields[match.group(1)], value) if "${" in value else value
+        return PLACEHOLDER.sub(lambda match: "${" if match.group(1) is None else fields[match.group(1)], value) if "${" in value else value
     if isinstance(value, dict):
         return {key: fill(item, fields) for key, item in value.items()}
     if isinstance(value, list):

@@ -57,3 +57,16 @@ class Staging:
 
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
+
+
+def write_text_atomically(path: Path, text: str) -> Problem | None:
+    """Write ``path`` whole or not at all: aside first, then renamed over it."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except OSError as error:
+        return Problem(str(path), 0, 0, f"cannot write: {error.strerror or error}", "output")
+    return None
