@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from click.testing import CliRunner, Result
 
 from pmforge.cli import main
+from pmforge.mock import MockServer, start_mock
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -49,3 +51,10 @@ def course_dir(tmp_path: Path) -> Path:
     for name in ("course.yaml", "roster.csv"):
         (target / name).write_bytes((DATA / name).read_bytes())
     return target
+
+
+@pytest.fixture()
+def mock() -> Iterator[MockServer]:
+    """The AEP stand-in on a free loopback port, default options."""
+    with start_mock() as server:
+        yield server

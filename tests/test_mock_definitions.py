@@ -5,12 +5,11 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from pmforge.mock import MockServer, check_pql_text, start_mock
+from pmforge.mock import MockServer, check_pql_text
 from pmforge.mock.client import AepSession, send
 
 ORG = "A1B2C3D4E5F6@AdobeOrg"
@@ -32,12 +31,6 @@ def course_body(name: str = "alice - API - All Female Customer", *, tree: Any = 
     value = tree if isinstance(tree, str) else json.dumps(tree, separators=(",", ":"))
     return {"name": name, "expression": {"type": "PQL", "format": "pql/json", "value": value},
             "createdBy": "alice", "schema": {"name": "_xdm.context.profile"}, "ttlInDays": 90}
-
-
-@pytest.fixture()
-def mock() -> Iterator[MockServer]:
-    with start_mock() as server:
-        yield server
 
 
 @pytest.fixture()

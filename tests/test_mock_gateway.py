@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 import pytest
 
-from pmforge.mock import MockServer, start_mock
+from pmforge.mock import MockServer
 from pmforge.mock.client import AepSession, send
 
 ORG = "A1B2C3D4E5F6@AdobeOrg"
 JOBS = "/data/core/ups/segment/jobs/some-job"
-
-
-@pytest.fixture()
-def mock() -> Iterator[MockServer]:
-    with start_mock() as server:
-        yield server
 
 
 @pytest.fixture()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,12 +27,6 @@ def create_job(session: AepSession, *names: str) -> dict[str, Any]:
 
 def statuses(session: AepSession, job_id: str, polls: int) -> list[str]:
     return [session.get(f"/segment/jobs/{job_id}").body["status"] for _ in range(polls)]
-
-
-@pytest.fixture()
-def mock() -> Iterator[MockServer]:
-    with start_mock() as server:
-        yield server
 
 
 @pytest.fixture()
