@@ -158,3 +158,38 @@ def test_course_settings_switch_rules_down_or_off(cli, course_dir: Path) -> None
     course.write_text(text.replace("defaults:\n", "settings:\n  rules: {headers: off}\ndefaults:\n"), encoding="utf-8")
     result = cli("build", "course.yaml", cwd=course_dir)
     assert (result.exit_code, result.stdout) == (0, "")
+
+
+def test_validate_speaks_json_junit_and_github(cli, course_dir: Path, monkeypatch) -> None:
+    import xml.etree.ElementTree as ElementTree
+
+    course = course_dir / "course.yaml"
+    course.write_text(course.read_text(encoding="utf-8").replace("ttlInDays: 30", 'ttlInDays: "30"'), encoding="utf-8")
+    result = cli("validate", "course.yaml", "--format", "json", cwd=course_dir)
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == [
+        {"file": "course.yaml", "line": 35, "column": 22, "severity": "error", "rule": "segment-definition",
+         "message": "ttlInDays: '30' is a string, expected integer"}
+    ]
+    result = cli("validate", "course.yaml", "--format", "github", cwd=course_dir)
+    assert result.stdout == "::error file=course.yaml,line=35,col=22,title=segment-definition::ttlInDays: '30' is a string, expected integer\n"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    assert cli("validate", "course.yaml", cwd=course_dir).stdout == result.stdout
+    monkeypatch.delenv("GITHUB_ACTIONS")
+    result = cli("validate", "course.yaml", "--format", "junit", cwd=course_dir)
+    suite = ElementTree.fromstring(result.stdout)
+    cases = suite.iter("testcase")
+    assert [(case.get("classname"), case.get("name"), case.find("failure") is not None) for case in cases] == [
+        ("course.yaml", "segment-definition", True)
+    ]
+
+
+def test_validate_strict_fails_on_warnings(cli, course_dir: Path) -> None:
+    course = course_dir / "course.yaml"
+    text = course.read_text(encoding="utf-8").replace(
+        "        expect: {status: 200}\n", "        expect: {status: 200}\n        headers: {Content-Type: application/json}\n"
+    )
+    course.write_text(text.replace("defaults:\n", "settings:\n  rules: {headers: warning}\ndefaults:\n"), encoding="utf-8")
+    assert cli("validate", "course.yaml", cwd=course_dir).exit_code == 0
+    result = cli("validate", "course.yaml", "--strict", cwd=course_dir)
+    assert (result.exit_code, result.stderr) == (1, "1 problem found.\n")

@@ -6,7 +6,7 @@ Every function returns problems as values; nothing here prints.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -121,18 +121,19 @@ class Result:
     problems: list[Problem]
     participants: int = 0
     files: int = 0
+    checked: list[str] = field(default_factory=list)  # the course and roster files read
 
 
 def validate(course_path: Path | None, roster_path: Path | None) -> Result:
     """Run every check, render every participant, write nothing."""
     checked, problems = plan(course_path, roster_path)
     if checked is None:
-        return Result(problems)
+        return Result(problems, checked=[str(resolve_course(course_path))])
     count = 0
     for _, files, file_problems in outputs(checked):
         problems += file_problems
         count += 1
-    return Result(problems, participants=count)
+    return Result(problems, participants=count, checked=[checked.course.file, checked.roster.file])
 
 
 def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:

@@ -8,10 +8,12 @@ from pathlib import Path
 import click
 
 from pmforge import __version__, building, importing
+from pmforge.lint.cli import lint
 from pmforge.mock.cli import mock
 from pmforge.pql.cli import pql
+from pmforge.rehearsal.cli import rehearse
 from pmforge.problems import has_errors
-from pmforge.reporting import REPORTERS
+from pmforge.reporting import REPORTERS, fails, format_option, report
 from pmforge.writing import write_text_atomically
 
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
@@ -22,12 +24,11 @@ roster_option = click.option(
 )
 
 
-def _finish(result: building.Result, summary: str, *, wrote: bool) -> None:
+def _finish(result: building.Result, summary: str) -> None:
     REPORTERS["text"](result.problems, sys.stdout)
     if has_errors(result.problems):
         count = len(result.problems)
-        tail = "; nothing written." if wrote else "."
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found{tail}", err=True)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing written.", err=True)
         sys.exit(EXIT_PROBLEMS)
     click.echo(summary, err=True)
     sys.exit(EXIT_CLEAN)
@@ -49,16 +50,24 @@ def build(course: Path | None, roster: Path | None, out_dir: Path) -> None:
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
     """
     result = building.build(course, roster, out_dir)
-    _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}", wrote=True)
+    _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}")
 
 
 @main.command()
 @course_argument
 @roster_option
-def validate(course: Path | None, roster: Path | None) -> None:
+@format_option
+@click.option("--strict", is_flag=True, help="Warnings fail too.")
+def validate(course: Path | None, roster: Path | None, fmt: str, strict: bool) -> None:
     """Run every check on COURSE and the roster; write nothing."""
     result = building.validate(course, roster)
-    _finish(result, f"ok: {result.participants} participants checked", wrote=False)
+    report(result.problems, fmt=fmt, stream=sys.stdout, checked_files=result.checked, strict=strict)
+    if fails(result.problems, strict=strict):
+        count = len(result.problems)
+        click.echo(f"{count} problem{'s' if count != 1 else ''} found.", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    click.echo(f"ok: {result.participants} participants checked", err=True)
+    sys.exit(EXIT_CLEAN)
 
 
 @main.command("import")
@@ -83,6 +92,8 @@ def import_(collection: Path, output: Path | None) -> None:
 
 main.add_command(pql)
 main.add_command(mock)
+main.add_command(lint)
+main.add_command(rehearse)
 
 
 if __name__ == "__main__":  # pragma: no cover

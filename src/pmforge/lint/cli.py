@@ -1,0 +1,55 @@
+"""``pmforge lint PATH...``: click values in, problems reported, exit code out. No rule logic here."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from pmforge.lint.linter import discover, lint_files
+from pmforge.lint.rules import RULES
+from pmforge.lint.settings import LintConfigError, Settings, load_settings
+from pmforge.problems import ERROR
+from pmforge.reporting import fails, format_option, report
+
+EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
+
+
+def rules_table() -> str:
+    width = max(len(rule_id) for rule_id in RULES)
+    return "\n".join(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}" for rule in RULES.values())
+
+
+@click.command("lint")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@format_option
+@click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Rule settings for every file. Default: the nearest .pmforge-lint.yaml above each file.")
+@click.option("--list-rules", is_flag=True, help="Print every rule with its default severity, and exit.")
+def lint(paths: tuple[Path, ...], fmt: str, strict: bool, config: Path | None, list_rules: bool) -> None:
+    """Check Postman collections and environments (v2.0/v2.1 exports) as they are.
+
+    PATH is a file or a folder; folders are searched for *.postman_collection.json
+    and *.postman_environment.json. Environments given define the {{VAR}}s of the
+    collections. Exit 0 when clean (or warnings only), 1 on problems, 2 on usage errors.
+    """
+    if list_rules:
+        click.echo(rules_table())
+        sys.exit(EXIT_CLEAN)
+    if not paths:
+        raise click.UsageError("give at least one file or folder to lint")
+    try:
+        settings: Settings | None = load_settings(config) if config else None
+        files = discover(paths)
+        if not files:
+            raise click.UsageError("no *.postman_collection.json or *.postman_environment.json files found")
+        problems = list(lint_files(files, settings=settings))
+    except LintConfigError as error:
+        raise click.UsageError(str(error)) from None
+    report(problems, fmt=fmt, stream=sys.stdout, checked_files=[str(f) for f in files], strict=strict)
+    if fmt == "text" and problems:
+        errors = sum(p.severity == ERROR for p in problems)
+        click.echo(f"{errors} error(s), {len(problems) - errors} warning(s) in {len(files)} file(s)", err=True)
+    sys.exit(EXIT_PROBLEMS if fails(problems, strict=strict) else EXIT_CLEAN)

@@ -1,0 +1,115 @@
+"""Lint Postman files: find them, read them with positions, yield problems. Nothing here prints."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+
+from pmforge.lint import bodies, flow, structure, values
+from pmforge.lint.collection import RequestItem, requests
+from pmforge.lint.positions import Document, load
+from pmforge.lint.rules import RULES
+from pmforge.lint.settings import Settings, nearest_settings
+from pmforge.pql.catalog import Catalog, load_catalog
+from pmforge.problems import Problem
+
+COLLECTION_SUFFIX = ".postman_collection.json"
+ENVIRONMENT_SUFFIX = ".postman_environment.json"
+_SKIPPED_FOLDERS = {"node_modules", "__pycache__"}
+
+
+def discover(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, and under each folder every collection and environment (hidden folders skipped)."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            found.append(path)
+            continue
+        for candidate in sorted(path.rglob("*.postman_*.json")):
+            relative = candidate.relative_to(path).parts[:-1]
+            if candidate.name.endswith((COLLECTION_SUFFIX, ENVIRONMENT_SUFFIX)) and not any(
+                    part.startswith(".") or part in _SKIPPED_FOLDERS for part in relative):
+                found.append(candidate)
+    return list(dict.fromkeys(found))
+
+
+def _read(path: Path) -> tuple[Document | None, list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        return None, [Problem(str(path), 0, 0, f"cannot read the file: {error}", "json-syntax")]
+    return load(str(path), text)
+
+
+def environment_keys(document: Document) -> set[str]:
+    root, _ = structure.environment_root(document.data)
+    entries = root.get("values") if isinstance(root, dict) else None
+    return {v["key"] for v in entries or [] if isinstance(v, dict) and isinstance(v.get("key"), str)}
+
+
+def lint_files(files: Sequence[Path], *, settings: Settings | None = None, catalog: Catalog | None = None) -> Iterator[Problem]:
+    """Problems of every file, file by file, in order within each.
+
+    Environments among ``files`` define the ``{{VAR}}``s of the collections;
+    without any environment the undefined-variable rule has nothing to go by
+    and stays quiet. ``settings`` applies to every file; without it each file
+    takes its nearest ``.pmforge-lint.yaml``.
+    """
+    loaded = [(path, *_read(path)) for path in files]
+    kinds = {path: structure.file_kind(document.data) if document else None for path, document, _ in loaded}
+    environments = [document for path, document, _ in loaded if document and kinds[path] == structure.ENVIRONMENT]
+    keys = set().union(*(environment_keys(e) for e in environments)) if environments else None
+    catalog = catalog or load_catalog()
+    cache: dict[Path, Settings] = {}
+    for path, document, problems in loaded:
+        if document is not None:
+            problems = problems + lint_document(document, kinds[path], environment=keys, catalog=catalog)
+        chosen = settings if settings is not None else nearest_settings(path, cache)
+        yield from _without_repeats(sorted(chosen.apply(problems, path)))
+
+
+def lint_document(document: Document, kind: str | None, *, environment: set[str] | None, catalog: Catalog) -> list[Problem]:
+    """All rules on one parsed file. ``environment``: the variable names defined, or None when unknown."""
+    if kind is None:
+        return [document.problem((), "neither a Postman collection (info, item) nor an environment (values)", "file-kind")]
+    problems = structure.structure_problems(document, kind)
+    if kind == structure.COLLECTION:
+        problems += collection_problems(document, environment=environment, catalog=catalog)
+    return problems
+
+
+def collection_problems(document: Document, *, environment: set[str] | None, catalog: Catalog) -> list[Problem]:
+    items = requests(document)
+    problems = values.secrets(document) + values.placeholders(document)
+    problems += values.auth_schemes(document, items)
+    problems += flow.duplicate_names(document, items) + flow.missing_tests(document, items)
+    problems += flow.next_request_targets(document, items) + flow.legacy_scripts(document, items)
+    problems += flow.variable_case(document, items)
+    if environment is not None:
+        problems += flow.undefined_variables(document, items, environment)
+    for item in items:
+        problems += _request_problems(document, item, catalog)
+    return problems
+
+
+def _request_problems(document: Document, item: RequestItem, catalog: Catalog) -> list[Problem]:
+    problems = list(values.hard_coded(document, item)) + list(values.content_type_without_body(document, item))
+    body, body_issues = bodies.parse_body(document, item)
+    problems += body_issues
+    if body is not None:
+        problems += values.ldap_placeholders(body) + bodies.schema_checks(item, body) + bodies.pql_checks(body, catalog)
+    return problems + bodies.header_checks(document, item)
+
+
+def _without_repeats(problems: list[Problem]) -> Iterator[Problem]:
+    # The header schema restates what a more specific rule already said at that spot (bearer, Content-Type on a GET).
+    taken = {(p.line, p.column) for p in problems if p.rule != "headers"}
+    seen: set[Problem] = set()
+    for problem in problems:
+        if (problem.rule == "headers" and (problem.line, problem.column) in taken) or problem in seen:
+            continue
+        seen.add(problem)
+        yield problem
+
+
+__all__ = ["RULES", "discover", "lint_files", "lint_document"]
