@@ -74,3 +74,10 @@ def test_unreadable_settings_file(tmp_path: Path) -> None:
     path.write_text("rules: [\n")
     with pytest.raises(LintConfigError, match="cannot read lint settings"):
         load_settings(path)
+
+
+def test_a_course_file_lends_its_rule_settings(tmp_path: Path) -> None:
+    course = tmp_path / "course.yaml"
+    course.write_text("collection: C\nsettings:\n  poll_interval_ms: 5\n  rules: {no-test: off, secret: warning}\nfolders: []\n", encoding="utf-8")
+    kept = load_settings(course).apply([_problem("no-test", "warning"), _problem("secret")], "x.json")
+    assert [(p.rule, p.severity) for p in kept] == [("secret", "warning")]

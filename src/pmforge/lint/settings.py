@@ -117,11 +117,15 @@ def _levels(rules: Any, where: str) -> dict[str, str]:
 
 
 def load_settings(path: Path) -> Settings:
-    """Read a ``.pmforge-lint.yaml``; globs in it are relative to its folder."""
+    """Read a ``.pmforge-lint.yaml``, or a course file's ``settings.rules``; globs are relative to its folder."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
         raise LintConfigError(f"{path}: cannot read lint settings: {error}") from None
+    if isinstance(data, dict) and "collection" in data:
+        # A course file: its settings.rules, the same ones build and validate apply.
+        rules = (data.get("settings") or {}).get("rules") or {}
+        data = {"rules": {rule: "off" if value is False else value for rule, value in rules.items()}}
     return settings_from_mapping(data, origin=str(path), base=path.parent)
 
 
