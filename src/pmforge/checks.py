@@ -38,15 +38,16 @@ def _locator(source: Located, base: PathKey) -> Any:
     return locate
 
 
-def _strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+def strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+    """Every string below ``value``, with its path."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _strings(item, path + (key,))
+            yield from strings(item, path + (key,))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, path + (index,))
+            yield from strings(item, path + (index,))
 
 
 def url_path(url: str) -> str:
@@ -92,11 +93,16 @@ def catalog_problems(course: Course) -> tuple[Catalog | None, list[Problem]]:
     return (None, problems) if problems else (load_catalog({"fields": fields}), [])
 
 
+def header_document(url: str, body_kind: str | None, headers: dict[str, str]) -> dict[str, Any]:
+    """What ``headers.schema.json`` checks: which API, which kind of body, the headers by lower-case name."""
+    api = "aep" if url_path(url).startswith("/data/") else "other"
+    kind = body_kind if body_kind in ("json", "form", None) else "other"
+    return {"api": api, "body": kind, "headers": headers}
+
+
 def header_problems(course: Course, request: Request) -> list[Problem]:
     by_name = {header.key.lower(): header for header in request.sent_headers}
-    api = "aep" if url_path(request.url).startswith("/data/") else "other"
-    kind = request.body_kind if request.body_kind in ("json", "form", None) else "other"
-    document = {"api": api, "body": kind, "headers": {key: header.value for key, header in by_name.items()}}
+    document = header_document(request.url, request.body_kind, {key: header.value for key, header in by_name.items()})
 
     def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
         header = by_name.get(path[1]) if len(path) > 1 else None
@@ -113,7 +119,7 @@ def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
     allowed_in = [(request.path + (key,), getattr(request, key)) for request in course.requests() for key in BODY_KEYS]
     allowed_in += [(variable.path, variable.value) for variable in course.environment]
     for base, value in allowed_in:
-        for path, text in _strings(value, base):
+        for path, text in strings(value, base):
             for match in PLACEHOLDER.finditer(text):
                 if match.group(1) is not None and match.group(1) not in known:
                     choices = ", ".join(sorted(known))
@@ -121,7 +127,7 @@ def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
     elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k not in BODY_KEYS}) for request in course.requests()]
     elsewhere += [((key,), course.source.data[key]) for key in ("collection", "headers") if key in course.source.data]
     for base, value in elsewhere:
-        for path, text in _strings(value, base):
+        for path, text in strings(value, base):
             if any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
                 problems.append(course.source.problem(path, "participant values (${...}) belong in bodies and environment values only", "placeholder"))
     return problems
@@ -140,7 +146,7 @@ def _variable_problems(course: Course) -> list[Problem]:
     problems = []
     for request in course.requests():
         data = {k: v for k, v in _request_data(course, request).items() if k in ("url", "path_variables", *BODY_KEYS)}
-        texts = list(_strings(data, request.path)) + [(header.path, header.value) for header in request.sent_headers]
+        texts = list(strings(data, request.path)) + [(header.path, header.value) for header in request.sent_headers]
         for path, text in texts:
             for match in POSTMAN_VARIABLE.finditer(text):
                 if match.group(1) not in defined:

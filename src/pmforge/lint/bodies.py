@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pmforge.checks import BODY_SCHEMAS, url_path
+from pmforge.checks import BODY_SCHEMAS, header_document, url_path
 from pmforge.lint.collection import RequestItem
 from pmforge.lint.positions import Document, JsonSyntaxError, PathKey
 from pmforge.lint.rules import RULES
@@ -114,8 +114,7 @@ def pql_checks(body: Document, catalog: Catalog) -> list[Problem]:
 def header_checks(document: Document, item: RequestItem) -> list[Problem]:
     """headers.schema.json, as the generator applies it to every request it writes."""
     by_name = {header.key.lower(): header for header in item.headers()}
-    api = "aep" if url_path(item.url_text()).startswith("/data/") else "other"
-    data = {"api": api, "body": body_kind(item), "headers": {key: header.value for key, header in by_name.items()}}
+    data = header_document(item.url_text(), body_kind(item), {key: header.value for key, header in by_name.items()})
 
     def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
         header = by_name.get(path[1]) if len(path) > 1 else None

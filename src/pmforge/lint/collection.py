@@ -153,15 +153,3 @@ def node_at(document: Document, path: PathKey) -> Any:
     for part in path:
         node = node[part]
     return node
-
-
-def strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
-    """Every string below ``value``, with its path."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from strings(item, path + (index,))

@@ -13,8 +13,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Iterator
 
-from pmforge.checks import POSTMAN_VARIABLE
-from pmforge.lint.collection import RequestItem, Script, node_at, scripts, strings
+from pmforge.checks import POSTMAN_VARIABLE, strings
+from pmforge.lint.collection import RequestItem, Script, node_at, scripts
 from pmforge.lint.positions import Document, PathKey
 from pmforge.lint.rules import RULES
 from pmforge.problems import Problem

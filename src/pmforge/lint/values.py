@@ -11,7 +11,8 @@ import re
 from collections import Counter
 from typing import Any, Iterator
 
-from pmforge.lint.collection import RequestItem, strings
+from pmforge.checks import strings
+from pmforge.lint.collection import RequestItem
 from pmforge.lint.positions import Document, PathKey
 from pmforge.lint.rules import RULES
 from pmforge.problems import Problem
