@@ -73,6 +73,21 @@ def test_pql_text_is_accepted(session: AepSession) -> None:
     assert session.post("/segment/definitions", body).status == 200
 
 
+@pytest.mark.parametrize(
+    ("text", "status", "message"),
+    [
+        ('person.gender in ["female"', 400, "invalid PQL at character 27: expected `,` or `]` in the list, found end of expression"),
+        ('person.name.lastName like "%son"', 200, None),  # beyond the compiler's subset: AEP judges it
+        ('person.gender in ["female"] and homeAddress.city = "Basel"', 200, None),
+    ],
+)
+def test_pql_text_goes_through_the_generators_compiler(session: AepSession, text: str, status: int, message: str | None) -> None:
+    assert check_pql_text(text) == message
+    body = {"name": f"text {text}", "expression": {"type": "PQL", "format": "pql/text", "value": text},
+            "schema": {"name": "_xdm.context.profile"}}
+    assert session.post("/segment/definitions", body).status == status
+
+
 def test_blank_pql_text_goes_through_check_pql_text(session: AepSession) -> None:
     assert check_pql_text("   ") == "PQL text is blank"
     assert check_pql_text('a = "b"') is None
