@@ -84,3 +84,14 @@ def test_pql_text_compiles_to_the_course_tree(built: Path) -> None:
     real_value = json.loads(real_step1["request"]["body"]["raw"])["expression"]["value"]
     our_value = json.loads(ours["item"][1]["item"][0]["request"]["body"]["raw"])["expression"]["value"]
     assert json.loads(our_value) == json.loads(real_value)
+
+
+def test_what_pmforge_writes_lints_clean(built: Path) -> None:
+    """Generator and linter agree: every participant's pair passes lint --strict."""
+    from click.testing import CliRunner
+
+    from pmforge.cli import main
+
+    for folder in sorted(path for path in built.iterdir() if path.is_dir()):
+        result = CliRunner().invoke(main, ["lint", "--strict", str(folder)], prog_name="pmforge")
+        assert (result.exit_code, result.stdout) == (0, ""), folder.name
