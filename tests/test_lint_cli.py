@@ -106,7 +106,6 @@ def test_list_rules(run) -> None:
     ("args", "words"),
     [
         ((), "give at least one file or folder"),
-        (("missing.json",), "does not exist"),
         (("--format", "xml", "."), "'xml' is not one of"),
         ((".",), "no *.postman_collection.json"),
     ],
@@ -114,6 +113,16 @@ def test_list_rules(run) -> None:
 def test_usage_errors_exit_2(run, args: tuple[str, ...], words: str) -> None:
     result = run(*args)
     assert result.exit_code == 2 and words in result.stderr and result.stdout == ""
+
+
+def test_a_missing_or_unreadable_file_is_a_problem(run, tmp_path: Path) -> None:
+    (tmp_path / "latin.postman_collection.json").write_bytes('{"info": {"name": "é"}}'.encode("latin-1"))
+    result = run("missing.postman_collection.json", "latin.postman_collection.json")
+    assert (result.exit_code, result.stdout) == (
+        1,
+        "latin.postman_collection.json:1:20: error: not UTF-8: byte 0xe9 cannot be decoded [encoding]\n"
+        "missing.postman_collection.json:0:0: error: no such file [file-not-found]\n",
+    )
 
 
 def test_config_switches_rules_off_and_changes_levels(run, folder: Path) -> None:

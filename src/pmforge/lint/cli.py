@@ -22,7 +22,7 @@ def rules_table() -> str:
 
 
 @click.command("lint")
-@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @format_option
 @click.option("--strict", is_flag=True, help="Warnings fail too (exit 1).")
 @click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path),

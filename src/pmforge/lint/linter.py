@@ -10,6 +10,7 @@ from pmforge.lint.collection import RequestItem, requests
 from pmforge.lint.positions import Document, load
 from pmforge.lint.rules import RULES
 from pmforge.lint.settings import Settings, nearest_settings
+from pmforge.loading import read_text
 from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import Problem
 
@@ -34,10 +35,9 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 
 def _read(path: Path) -> tuple[Document | None, list[Problem]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        return None, [Problem(str(path), 0, 0, f"cannot read the file: {error}", "json-syntax")]
+    text, problems = read_text(path, str(path))
+    if text is None:
+        return None, problems
     return load(str(path), text)
 
 
