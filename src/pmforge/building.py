@@ -90,10 +90,10 @@ def _output_problems(plan: Plan, participant: Participant, rendered: Rendered) -
     return problems
 
 
-def _secret_problems(plan: Plan, participant: Participant, collection_text: str) -> list[Problem]:
+def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, collection_text: str) -> list[Problem]:
     problems = []
-    for variable in plan.renderer.environment_values(participant):
-        if variable["type"] == "secret" and variable["value"] and variable["value"] in collection_text:
+    for variable in rendered.environment.get("values", []):
+        if variable.get("type") == "secret" and variable.get("value") and variable["value"] in collection_text:
             problems.append(Problem(plan.roster.file, participant.line, 1, f"the value of secret {variable['key']} would be written into the collection", "secret"))
     return problems
 
@@ -108,7 +108,7 @@ def outputs(plan: Plan) -> Iterator[tuple[Participant, dict[str, str], list[Prob
             yield participant, {}, [error.problem]
             continue
         collection_text = canonical(rendered.collection)
-        problems = _output_problems(plan, participant, rendered) + _secret_problems(plan, participant, collection_text)
+        problems = _output_problems(plan, participant, rendered) + _secret_problems(plan, participant, rendered, collection_text)
         files = {
             f"{participant.ldap}/{stem}.postman_collection.json": collection_text,
             f"{participant.ldap}/{stem}.postman_environment.json": canonical(rendered.environment),
