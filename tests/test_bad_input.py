@@ -43,6 +43,9 @@ CASES = [
      "course.yaml:37:9: error: request 'Read': missing required field 'content-type' in headers [headers]\n"),
     ("poll-without-until", [("        expect: {status: 200}\n", "        expect: {status: 200}\n        poll: {field: status}\n")], None,
      "course.yaml:41:15: error: missing required field 'until' in folders[0].requests[1].poll [course-schema]\n"),
+    ("body-not-json", [("          ttlInDays: 30\n", "          ttlInDays: .nan\n          extra: !!binary aGVsbG8=\n")], None,
+     "course.yaml:35:22: error: nan is not a JSON number [body-json]\n"
+     "course.yaml:36:18: error: a bytes value cannot be sent as JSON [body-json]\n"),
     ("ttl-string", [("ttlInDays: 30", "ttlInDays: \"30\"")], None,
      "course.yaml:35:22: error: ttlInDays: '30' is a string, expected integer [segment-definition]\n"),
     ("no-sandbox-header", [("  x-sandbox-name: \"{{SANDBOX_NAME}}\"\n", "")], None,

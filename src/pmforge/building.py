@@ -130,7 +130,7 @@ def validate(course_path: Path | None, roster_path: Path | None) -> Result:
     if checked is None:
         return Result(problems, checked=[str(resolve_course(course_path))])
     count = 0
-    for _, files, file_problems in outputs(checked):
+    for _, _, file_problems in outputs(checked):
         problems += file_problems
         count += 1
     return Result(problems, participants=count, checked=[checked.course.file, checked.roster.file])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import re
 from collections import Counter
 from typing import Any, Iterator
@@ -68,10 +69,27 @@ def encoded_body(body: Any) -> Any:
     return body
 
 
+def _not_json(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+    """Values YAML can write but JSON cannot carry: binary, dates' cousins, NaN and infinities."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _not_json(item, path + (key,))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _not_json(item, path + (index,))
+    elif isinstance(value, float) and not math.isfinite(value):
+        yield path, f"{value} is not a JSON number"
+    elif value is not None and not isinstance(value, (str, int, float, bool)):
+        yield path, f"a {type(value).__name__} value cannot be sent as JSON"
+
+
 def body_problems(course: Course, request: Request, catalog: Catalog) -> list[Problem]:
     if request.body is None:
         return []
     where = request.path + ("body",)
+    unsendable = [course.source.problem(path, message, "body-json") for path, message in _not_json(request.body, where)]
+    if unsendable:
+        return unsendable
     problems = expression_problems(course.source, where, request.body, catalog)
     try:
         body = encoded_body(compiled_body(request.body))

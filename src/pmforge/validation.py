@@ -120,10 +120,3 @@ def schema_problems(data: Any, schema_name: str, locate: Locate, *, rule: str) -
             problems.append(locate(path, message, rule, at_key))
     return problems
 
-
-def is_valid(data: Any, schema_name: str) -> bool:
-    try:
-        fast_validator(schema_name)(data)
-        return True
-    except fastjsonschema.JsonSchemaException:
-        return False
