@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 
 from pmforge.checks import POSTMAN_VARIABLE, course_problems
+from pmforge.lint import structure
+from pmforge.lint.positions import load
 from pmforge.loading import load_yaml_text, read_text
 from pmforge.model import build_course
 from pmforge.problems import ERROR, WARNING, Problem
@@ -75,8 +77,8 @@ def declarations(source: str) -> dict[str, Any] | None:
 
 
 def _url(url: Any) -> tuple[str, dict[str, str]]:
-    if isinstance(url, str):
-        return url, {}
+    if url is None or isinstance(url, str):
+        return url or "", {}
     raw = url.get("raw")
     if raw is None:
         host = url.get("host", [])
@@ -95,6 +97,13 @@ def _header(header: dict[str, Any]) -> Any:
     if "description" in extra:
         extra["description"] = _text(extra["description"])
     return {"value": str(header.get("value", "")), **extra} if extra else str(header.get("value", ""))
+
+
+def _header_list(header: Any) -> list[dict[str, Any]]:
+    """v2.0 may write the headers as one string, a ``Name: value`` line each."""
+    if isinstance(header, list):
+        return header
+    return [{"key": name.strip(), "value": value.strip()} for name, _, value in (line.partition(":") for line in header.splitlines())]
 
 
 def _body(body: dict[str, Any] | None) -> dict[str, Any]:
@@ -124,7 +133,7 @@ def _common_headers(requests: list[dict[str, Any]]) -> dict[str, str]:
     """Headers every request sends, same name and value: declared once for the course."""
     if len(requests) < 2:
         return {}
-    counts = Counter((h.get("key"), h.get("value")) for r in requests for h in r.get("header", []) if set(h) <= {"key", "value", "type", "name"})
+    counts = Counter((h.get("key"), h.get("value")) for r in requests for h in _header_list(r.get("header") or []) if set(h) <= {"key", "value", "type", "name"})
     return {key: value for (key, value), count in counts.items() if count == len(requests) and isinstance(key, str)}
 
 
@@ -147,8 +156,9 @@ class _Importer:
             out["path_variables"] = variables
         if request.get("description"):
             out["description"] = _text(request["description"])
-        headers = [h for h in request.get("header", []) if h.get("key")]
-        if len(headers) < len(request.get("header", [])):
+        given = _header_list(request.get("header") or [])
+        headers = [h for h in given if h.get("key")]
+        if len(headers) < len(given):
             self.warn(f"request {out['name']!r}: header rows without a name are not sent, and not imported")
         own = {h["key"]: _header(h) for h in headers if (h["key"], h.get("value")) not in self.shared.items() or set(h) - {"key", "value", "type", "name"}}
         if own:
@@ -240,12 +250,16 @@ def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
     text, problems = read_text(path, file)
     if text is None:
         return None, problems
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as error:
-        return None, [Problem(file, error.lineno, error.colno, f"not JSON: {error.msg}", "json-syntax")]
-    if not isinstance(data, dict) or not isinstance(data.get("item"), list) or not isinstance(data.get("info"), dict):
+    document, problems = load(file, text)
+    if document is None:
+        return None, problems
+    data = document.data
+    if structure.file_kind(data) != structure.COLLECTION or not isinstance(data.get("item"), list) or not isinstance(data.get("info"), dict):
         return None, [Problem(file, 1, 1, "not a Postman collection: expected info and item", "import")]
+    # The same shape checks as lint: on a broken structure an import would only guess.
+    broken = [problem for problem in structure.structure_problems(document, structure.COLLECTION) if problem.rule == "structure"]
+    if broken:
+        return None, broken
     importer = _Importer(file)
     importer.shared = _common_headers(_requests(data["item"]))
     course: dict[str, Any] = {"collection": data["info"].get("name") or path.stem}

@@ -103,9 +103,10 @@ def _walk(
         first_seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
+            if not isinstance(key, str):
+                # Everything pmforge reads becomes JSON, whose keys are strings.
                 line, column = _mark(key_node)
-                problems.append(Problem(located.file, line, column, "a mapping key must be a plain value", "yaml-syntax"))
+                problems.append(Problem(located.file, line, column, f"a key must be a string: write {str(key)!r} in quotes", "yaml-syntax"))
                 continue
             if key in first_seen:
                 line, column = _mark(key_node)

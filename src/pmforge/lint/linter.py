@@ -73,7 +73,8 @@ def lint_document(document: Document, kind: str | None, *, environment: set[str]
     if kind is None:
         return [document.problem((), "neither a Postman collection (info, item) nor an environment (values)", "file-kind")]
     problems = structure.structure_problems(document, kind)
-    if kind == structure.COLLECTION:
+    # The content rules read the structure as Postman defines it; on a broken one they would guess.
+    if kind == structure.COLLECTION and not any(problem.rule == "structure" for problem in problems):
         problems += collection_problems(document, environment=environment, catalog=catalog)
     return problems
 

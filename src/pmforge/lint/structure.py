@@ -62,6 +62,21 @@ _CHILDREN: dict[str, dict[str, tuple[str, bool]]] = {
     "event": {"script": ("script", False)},
     "environment": {"values": ("env-value", True)},
 }
+# The scalar types the rules read: key -> allowed Python types (None: JSON null).
+_STR, _STR_OR_NULL = (str,), (str, type(None))
+_SCALARS: dict[str, dict[str, tuple[type, ...]]] = {
+    "info": {"name": _STR},
+    "folder": {"name": _STR},
+    "item": {"name": _STR},
+    "request": {"method": _STR},
+    "header": {"key": _STR, "value": _STR_OR_NULL, "disabled": (bool,)},
+    "body": {"mode": _STR, "raw": _STR_OR_NULL},
+    "urlencoded": {"key": _STR, "value": _STR_OR_NULL, "disabled": (bool,)},
+    "formdata": {"key": _STR, "value": _STR_OR_NULL, "disabled": (bool,)},
+    "url": {"raw": _STR, "protocol": _STR, "host": (str, list), "path": (str, list), "port": _STR},
+    "query": {"key": _STR_OR_NULL, "value": _STR_OR_NULL, "disabled": (bool,)},
+    "env-value": {"key": _STR},
+}
 # A string stands for the whole object here (a URL, a header block); null means "inherit" or "none".
 _STRING_OK = {"request", "url", "header"}
 _NULL_OK = {"auth", "body", "url"}
@@ -117,6 +132,10 @@ def _check(document: Document, node: Any, path: PathKey, kind: str) -> Iterator[
                 guess = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
                 hint = f"; did you mean {guess[0]!r}?" if guess else f"; known keys: {', '.join(known)}"
                 yield _problem(document, path + (key,), f"unknown key {key!r} in a {_NAMES.get(kind, kind)}{hint}", "unknown-key", key=True)
+    for key, types in _SCALARS.get(kind, {}).items():
+        if key in node and not isinstance(node[key], types):
+            expected = " or ".join("null" if t is type(None) else {"str": "a string", "bool": "a boolean", "list": "a list"}[t.__name__] for t in types)
+            yield _problem(document, path + (key,), f"{key} must be {expected}, not {_type(node[key])}", "structure")
     if kind == "event":
         yield from _listen(document, node, path)
     if kind == "script" and "exec" in node and not _is_code(node["exec"]):
@@ -129,6 +148,10 @@ def _check(document: Document, node: Any, path: PathKey, kind: str) -> Iterator[
             yield from _check(document, value, path + (key,), child)
         elif isinstance(value, list):
             for index, item in enumerate(value):
+                if child in _STRING_OK | _NULL_OK and not isinstance(item, dict):
+                    # A string or null may stand for the whole field, never for one entry of its list.
+                    yield _problem(document, path + (key, index), f"a {_NAMES.get(child, child)} must be an object, not {_type(item)}", "structure")
+                    continue
                 yield from _check(document, item, path + (key, index), child)
         elif not (child in _STRING_OK and isinstance(value, str)):
             yield _problem(document, path + (key,), f"{key} must be a list, not {_type(value)}", "structure")
