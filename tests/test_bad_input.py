@@ -48,6 +48,8 @@ CASES = [
      "course.yaml:36:18: error: a bytes value cannot be sent as JSON [body-json]\n"),
     ("non-string-key", [("          Content-Type: application/json\n", "          Content-Type: application/json\n          404: x\n")], None,
      "course.yaml:27:11: error: a key must be a string: write '404' in quotes [yaml-syntax]\n"),
+    ("pql-not-text", [(TREE_LINE, "pql: 5")], None,
+     "course.yaml:32:18: error: pql holds PQL text, a string [pql-value]\n"),
     ("ttl-string", [("ttlInDays: 30", "ttlInDays: \"30\"")], None,
      "course.yaml:35:22: error: ttlInDays: '30' is a string, expected integer [segment-definition]\n"),
     ("no-sandbox-header", [("  x-sandbox-name: \"{{SANDBOX_NAME}}\"\n", "")], None,

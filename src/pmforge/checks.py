@@ -17,9 +17,8 @@ from typing import Any, Iterator
 from pmforge.expressions import compiled_body, expression_problems
 from pmforge.loading import Located, PathKey
 from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Item, Request
-from pmforge.pql import PqlError
 from pmforge.pql.catalog import Catalog, load_catalog
-from pmforge.problems import Problem
+from pmforge.problems import Problem, has_errors
 from pmforge.validation import schema_problems
 
 POSTMAN_VARIABLE = re.compile(r"\{\{([^{}]+)\}\}")
@@ -91,10 +90,9 @@ def body_problems(course: Course, request: Request, catalog: Catalog) -> list[Pr
     if unsendable:
         return unsendable
     problems = expression_problems(course.source, where, request.body, catalog)
-    try:
-        body = encoded_body(compiled_body(request.body))
-    except PqlError:
-        return problems  # the expression's problems say why
+    if has_errors(problems):
+        return problems  # the body cannot be compiled; the expression's problems say why
+    body = encoded_body(compiled_body(request.body))
     path = url_path(request.url)
     for method, suffix, schema, rule in BODY_SCHEMAS:
         if request.method == method and path.endswith(suffix):
