@@ -75,6 +75,8 @@ CASES = [
      "roster.csv:4:1: error: ldap 'c/d' contains a path separator [unsafe-value]\n"),
     ("roster-duplicate", [], "ldap,sandbox\nalice,dev\nbob,dev\nAlice,prod\n",
      "roster.csv:4:1: error: ldap 'Alice' duplicates the participant on line 2 (ignoring case) [duplicate-participant]\n"),
+    ("roster-bad-column", [], "ldap,api key\nalice,x\n",
+     "roster.csv:1:6: error: column name 'api key' is not a variable name (letters, digits, _ . -) [roster]\n"),
     ("roster-bad-sandbox", [], "ldap,sandbox\nalice,Dev Box\n",
      "roster.csv:2:7: error: sandbox: 'Dev Box' does not have the expected form (^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$) [roster]\n"),
 ]

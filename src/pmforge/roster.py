@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,9 @@ from pmforge.validation import schema_problems
 # or that Postman would read as the start of a variable.
 _UNSAFE = {"/": "a path separator", "\\": "a path separator", ":": "a colon", "*": "'*'", "?": "'?'",
            '"': "a double quote", "<": "'<'", ">": "'>'", "|": "'|'", "{": "a brace", "}": "a brace"}
+
+
+_COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 @dataclass(frozen=True)
@@ -83,6 +87,11 @@ def _rows_from_csv(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any]
     for index, name in enumerate(header):
         if name in header[:index]:
             problems.append(Problem(file, 1, _cell_columns(lines[0])[index], f"duplicate column {name!r}", "roster"))
+    for index, name in enumerate(header):
+        if not _COLUMN.fullmatch(name):
+            problems.append(Problem(file, 1, _cell_columns(lines[0])[index], f"column name {name!r} is not a variable name (letters, digits, _ . -)", "roster"))
+    if problems:
+        return [], problems
     if "ldap" not in header:
         hint = next((name for name in header if name.lower() == "ldap"), None)
         extra = f" (found {hint!r}: column names are case-sensitive)" if hint else ""

@@ -75,7 +75,9 @@ def _messages(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], str, bo
     elif error.validator == "const":
         yield path, f"{subject}: must be {error.validator_value!r}, not {error.instance!r}", False
     elif error.validator == "type":
-        yield path, f"{subject}: {error.instance!r} is a {_json_type(error.instance)}, expected {_expected(error.validator_value)}", False
+        kind = _json_type(error.instance)
+        article = "an" if kind[0] in "aeiou" else "a"
+        yield path, f"{subject}: {error.instance!r} is {article} {kind}, expected {_expected(error.validator_value)}", False
     elif error.validator == "pattern":
         yield path, f"{subject}: {error.instance!r} does not have the expected form ({error.validator_value})", False
     elif error.validator == "not" and isinstance(error.validator_value, dict) and "required" in error.validator_value:
