@@ -44,12 +44,13 @@ def main() -> None:
 @course_argument
 @roster_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True, help="Directory to write; replaced as a whole once the new build is complete.")
-def build(course: Path | None, roster: Path | None, out_dir: Path) -> None:
+@click.option("--handouts", "with_handouts", is_flag=True, help="Also write DIR/<ldap>/handout.html and .md, DIR/<ldap>.zip and the class page DIR/index.html.")
+def build(course: Path | None, roster: Path | None, out_dir: Path, with_handouts: bool) -> None:
     """Write DIR/<ldap>/<collection>.postman_collection.json and .postman_environment.json for every participant.
 
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
     """
-    result = building.build(course, roster, out_dir)
+    result = building.build(course, roster, out_dir, with_handouts=with_handouts)
     _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}")
 
 
