@@ -221,11 +221,19 @@ def _grid(manifest: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
             state = state if state in STEP_STATES else "not run"
             failed_per_step[name] += state == "failed"
             cells.append({"step": name, "state": state, "symbol": STEP_STATES[state]})
-        stuck = next((cell["step"] for cell in cells if cell["state"] != "passed"), None)
+        stuck = next(({"number": index, "name": cell["step"]} for index, cell in enumerate(cells, start=1) if cell["state"] != "passed"), None)
         rows.append({"ldap": participant["ldap"], "cells": cells, "stuck": stuck, "rehearsed": True, "ok": entry.get("ok") is True})
     numbers = {step["name"]: step["number"] for step in manifest["steps"]}
     columns = [{"name": name, "number": numbers.get(name, index), "failed": failed_per_step[name]} for index, name in enumerate(steps, start=1)]
     return {"columns": columns, "rows": rows, "summary": summary.get("summary") if isinstance(summary.get("summary"), dict) else {}}
+
+
+def _label(path: str) -> str:
+    """A short name for a participant's file on the class page (the full name shows on hover)."""
+    for suffix, label in ((".postman_collection.json", "collection"), (".postman_environment.json", "environment")):
+        if path.endswith(suffix):
+            return label
+    return path.split("/", 1)[1]
 
 
 def class_page(manifest: dict[str, Any], summary: dict[str, Any] | None = None) -> str:
@@ -235,7 +243,7 @@ def class_page(manifest: dict[str, Any], summary: dict[str, Any] | None = None) 
             **participant,
             "handout_href": {kind: href(path) for kind, path in participant["handout"].items()},
             "zip_href": href(participant["zip"]),
-            "file_links": [{"name": path.split("/", 1)[1], "href": href(path)} for path in participant["files"]],
+            "file_links": [{"name": path.split("/", 1)[1], "label": _label(path), "href": href(path)} for path in participant["files"]],
         }
         for participant in manifest["participants"]
     ]
