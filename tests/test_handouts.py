@@ -258,7 +258,7 @@ def test_class_page_shows_who_is_stuck_where(built: Path) -> None:
     (built / "index.html").write_text(text, encoding="utf-8")
     assert broken_links(built / "index.html") == []
     page = Parsed(text)
-    assert "2 participants: 1 passed, 1 failed in 1.6 s." in page.text
+    assert "2 participants: 1 passed, 1 failed in 1.6 s. Stuck at 3. Step 2 - POST Segment Job: 1 — zoë ✓ passed" in page.text
     assert ["Participant", "1", "2", "3", "4", "Stuck at"] in page.rows
     assert ["vangeluw", "✓", "✓", "✓", "✓", "—"] in page.rows
     assert ["zoë", "✓", "✓", "✗", "–", "3. Step 2 - POST Segment Job"] in page.rows
@@ -304,3 +304,16 @@ def test_an_ldap_cannot_take_the_name_of_a_page_or_a_zip(cli, tmp_path: Path) ->
         "class.csv:4:1: error: ldap 'index.html' would take the name of the class page next to the handouts [unsafe-value]\n")
     assert not (tmp_path / "out").exists()
     assert cli("build", "--roster", "class.csv").exit_code == 0  # without handouts there is nothing to clash with
+
+
+def test_a_large_class_names_the_first_twenty_stuck_at_each_step() -> None:
+    ldaps = [f"p{index:02d}" for index in range(25)]
+    manifest = {
+        "course": "C", "formats": ["v2.1"], "steps": [{"number": 1, "name": "A", "folder": "", "method": "GET", "url": "u", "does": "d", "pql": None, "body_kind": None, "keeps": [], "success": []}],
+        "participants": [{"ldap": ldap, "sandbox": "prod", "handout": {"html": f"{ldap}/handout.html", "md": f"{ldap}/handout.md"}, "zip": f"{ldap}.zip", "files": []} for ldap in ldaps],
+    }
+    summary = {"steps": ["A"], "participants": [{"ldap": ldap, "steps": {"A": "failed"}} for ldap in ldaps[:23]], "summary": {}}
+    page = Parsed(handouts.class_page(manifest, summary))
+    assert f"Stuck at 1. A: 23 — {', '.join(ldaps[:20])} and 3 more" in page.text
+    assert ["p24", "· not rehearsed", "—"] in page.rows
+    assert ["Failed", "23", ""] in page.rows

@@ -29,6 +29,7 @@ HANDOUT_HTML, HANDOUT_MD, CLASS_PAGE = "handout.html.j2", "handout.md.j2", "clas
 MANIFEST = "class.json"  # what the class page is made of, kept so it can be drawn again later
 SUMMARY = "rehearsal/summary.json"
 FORMATS = ("v2.1", "v3")
+STUCK_SHOWN = 20  # names listed per step above the grid; the grid has everyone
 STEP_STATES = {"passed": "✓", "failed": "✗", "not run": "–"}  # a symbol, so the grid reads on paper too
 # Roster columns a page never shows, whatever the course says about them.
 _SECRET_NAME = re.compile(r"secret|token|password|passwd|private|credential", re.IGNORECASE)
@@ -225,7 +226,12 @@ def _grid(manifest: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
         rows.append({"ldap": participant["ldap"], "cells": cells, "stuck": stuck, "rehearsed": True, "ok": entry.get("ok") is True})
     numbers = {step["name"]: step["number"] for step in manifest["steps"]}
     columns = [{"name": name, "number": numbers.get(name, index), "failed": failed_per_step[name]} for index, name in enumerate(steps, start=1)]
-    return {"columns": columns, "rows": rows, "summary": summary.get("summary") if isinstance(summary.get("summary"), dict) else {}}
+    stuck = []
+    for index, name in enumerate(steps, start=1):
+        who = [row["ldap"] for row in rows if row["stuck"] is not None and row["stuck"]["number"] == index]
+        if who:
+            stuck.append({"number": index, "name": name, "count": len(who), "shown": who[:STUCK_SHOWN], "more": len(who) - len(who[:STUCK_SHOWN])})
+    return {"columns": columns, "rows": rows, "stuck": stuck, "summary": summary.get("summary") if isinstance(summary.get("summary"), dict) else {}}
 
 
 def _label(path: str) -> str:
