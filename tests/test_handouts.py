@@ -11,7 +11,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from pmforge import building, handouts
+from pmforge import building, classpage, handouts
 from pmforge.lessons import md_block, md_code, md_text
 from pmforge.packaging import zip_bytes
 
@@ -249,11 +249,13 @@ def write_summary(out: Path) -> None:
     }
     (out / "rehearsal").mkdir()
     (out / "rehearsal" / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    for participant in summary["participants"]:
+        (out / "rehearsal" / f"{participant['ldap']}.json").write_text(json.dumps(participant), encoding="utf-8")
 
 
 def test_class_page_shows_who_is_stuck_where(built: Path) -> None:
     write_summary(built)
-    text, problems = handouts.refresh_class_page(built)
+    text, problems = classpage.refresh_class_page(built)
     assert problems == [] and text is not None
     (built / "index.html").write_text(text, encoding="utf-8")
     assert broken_links(built / "index.html") == []
@@ -261,18 +263,19 @@ def test_class_page_shows_who_is_stuck_where(built: Path) -> None:
     assert "2 participants: 1 passed, 1 failed in 1.6 s. Stuck at 3. Step 2 - POST Segment Job: 1 — zoë ✓ passed" in page.text
     assert ["Participant", "1", "2", "3", "4", "Stuck at"] in page.rows
     assert ["vangeluw", "✓", "✓", "✓", "✓", "—"] in page.rows
-    assert ["zoë", "✓", "✓", "✗", "–", "3. Step 2 - POST Segment Job"] in page.rows
+    assert ["zoë", "✓", "✓", "✗", "–", "3. Step 2 - POST Segment Job Step 2 - POST Segment Job: went wrong"] in page.rows
     assert ["jane.doe@example.com", "· not rehearsed", "—"] in page.rows
     assert ["Failed", "0", "0", "1", "0", ""] in page.rows
+    assert [link for link in page.links if link.startswith("rehearsal/")] == ["rehearsal/vangeluw.json", "rehearsal/zo%C3%AB.json"]
 
 
 def test_refresh_reports_what_it_cannot_read(built: Path, tmp_path: Path) -> None:
     (built / "rehearsal").mkdir()
     (built / "rehearsal" / "summary.json").write_text("{not json", encoding="utf-8")
-    text, problems = handouts.refresh_class_page(built)
+    text, problems = classpage.refresh_class_page(built)
     assert text is None and [(problem.file, problem.rule) for problem in problems] == [(str(built / "rehearsal" / "summary.json"), "output")]
-    text, problems = handouts.refresh_class_page(tmp_path / "nothing")
-    assert text is None and [problem.message for problem in problems] == ["cannot read: No such file or directory"]
+    text, problems = classpage.refresh_class_page(tmp_path / "nothing")
+    assert text is None and [problem.message for problem in problems] == ["no class page to draw: build with --handouts first"]
 
 
 def test_import_section_follows_the_formats_built(built: Path) -> None:
@@ -313,7 +316,7 @@ def test_a_large_class_names_the_first_twenty_stuck_at_each_step() -> None:
         "participants": [{"ldap": ldap, "sandbox": "prod", "handout": {"html": f"{ldap}/handout.html", "md": f"{ldap}/handout.md"}, "zip": f"{ldap}.zip", "files": []} for ldap in ldaps],
     }
     summary = {"steps": ["A"], "participants": [{"ldap": ldap, "steps": {"A": "failed"}} for ldap in ldaps[:23]], "summary": {}}
-    page = Parsed(handouts.class_page(manifest, summary))
+    page = Parsed(classpage.class_page(manifest, summary))
     assert f"Stuck at 1. A: 23 — {', '.join(ldaps[:20])} and 3 more" in page.text
     assert ["p24", "· not rehearsed", "—"] in page.rows
     assert ["Failed", "23", ""] in page.rows

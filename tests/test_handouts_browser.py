@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pmforge import handouts
+from pmforge import classpage
 from tests import browser
 from tests.test_handouts import LDAPS, STEPS, Parsed, hostile_class, write_summary
 
@@ -20,7 +20,7 @@ def test_class_page_and_handout_render_without_console_errors(cli, tmp_path: Pat
     assert cli("build", "--handouts").exit_code == 0
     out = tmp_path / "out"
     write_summary(out)
-    text, problems = handouts.refresh_class_page(out)
+    text, problems = classpage.refresh_class_page(out)
     assert problems == [] and text is not None
     (out / "index.html").write_text(text, encoding="utf-8")
 
@@ -28,7 +28,7 @@ def test_class_page_and_handout_render_without_console_errors(cli, tmp_path: Pat
     assert index.console == []
     page = Parsed(index.dom)
     assert "Rehearsal: who is stuck where" in page.text
-    assert ["zoë", "✓", "✓", "✗", "–", "3. Step 2 - POST Segment Job"] in page.rows
+    assert ["zoë", "✓", "✓", "✗", "–", "3. Step 2 - POST Segment Job Step 2 - POST Segment Job: went wrong"] in page.rows
     assert [row[0] for row in page.rows if len(row) == 5 and row[0] != "Participant"] == list(LDAPS)
     browser.screenshot(out / "index.html", tmp_path / "class-page.png", height=1400)
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from pmforge import handouts
+from pmforge import classpage, handouts
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
 from pmforge.model import Course, build_course
@@ -174,7 +174,7 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
         if book is not None and not has_errors(problems):
             manifest = book.manifest()
             staging.write(handouts.MANIFEST, canonical(manifest))
-            staging.write("index.html", handouts.class_page(manifest))
+            staging.write("index.html", classpage.class_page(manifest))
             written += 2
         if has_errors(problems):
             staging.discard()

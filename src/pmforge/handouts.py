@@ -25,12 +25,9 @@ from pmforge.rendering import fill
 from pmforge.resources import data_dir
 from pmforge.roster import Participant
 
-HANDOUT_HTML, HANDOUT_MD, CLASS_PAGE = "handout.html.j2", "handout.md.j2", "class.html.j2"
+HANDOUT_HTML, HANDOUT_MD = "handout.html.j2", "handout.md.j2"
 MANIFEST = "class.json"  # what the class page is made of, kept so it can be drawn again later
-SUMMARY = "rehearsal/summary.json"
 FORMATS = ("v2.1", "v3")
-STUCK_SHOWN = 20  # names listed per step above the grid; the grid has everyone
-STEP_STATES = {"passed": "✓", "failed": "✗", "not run": "–"}  # a symbol, so the grid reads on paper too
 # Roster columns a page never shows, whatever the course says about them.
 _SECRET_NAME = re.compile(r"secret|token|password|passwd|private|credential", re.IGNORECASE)
 _NO_DESCRIPTION = "Not described by the course: ask your trainer where this value comes from."
@@ -204,85 +201,3 @@ class Handouts:
 
     def manifest(self) -> dict[str, Any]:
         return {"course": self.course.name, "formats": self.formats, "steps": [step.view() for step in self.steps], "participants": self.participants}
-
-
-def _grid(manifest: dict[str, Any], summary: dict[str, Any]) -> dict[str, Any]:
-    steps = [name for name in summary.get("steps", []) if isinstance(name, str)]
-    by_ldap = {entry.get("ldap"): entry for entry in summary.get("participants", []) if isinstance(entry, dict)}
-    rows, failed_per_step = [], dict.fromkeys(steps, 0)
-    for participant in manifest["participants"]:
-        entry = by_ldap.get(participant["ldap"])
-        if entry is None:
-            rows.append({"ldap": participant["ldap"], "cells": [], "stuck": None, "rehearsed": False, "ok": False})
-            continue
-        results = entry.get("steps") if isinstance(entry.get("steps"), dict) else {}
-        cells = []
-        for name in steps:
-            state = results.get(name, "not run")
-            state = state if state in STEP_STATES else "not run"
-            failed_per_step[name] += state == "failed"
-            cells.append({"step": name, "state": state, "symbol": STEP_STATES[state]})
-        stuck = next(({"number": index, "name": cell["step"]} for index, cell in enumerate(cells, start=1) if cell["state"] != "passed"), None)
-        rows.append({"ldap": participant["ldap"], "cells": cells, "stuck": stuck, "rehearsed": True, "ok": entry.get("ok") is True})
-    numbers = {step["name"]: step["number"] for step in manifest["steps"]}
-    columns = [{"name": name, "number": numbers.get(name, index), "failed": failed_per_step[name]} for index, name in enumerate(steps, start=1)]
-    stuck = []
-    for index, name in enumerate(steps, start=1):
-        who = [row["ldap"] for row in rows if row["stuck"] is not None and row["stuck"]["number"] == index]
-        if who:
-            stuck.append({"number": index, "name": name, "count": len(who), "shown": who[:STUCK_SHOWN], "more": len(who) - len(who[:STUCK_SHOWN])})
-    return {"columns": columns, "rows": rows, "stuck": stuck, "summary": summary.get("summary") if isinstance(summary.get("summary"), dict) else {}}
-
-
-def _label(path: str) -> str:
-    """A short name for a participant's file on the class page (the full name shows on hover)."""
-    for suffix, label in ((".postman_collection.json", "collection"), (".postman_environment.json", "environment")):
-        if path.endswith(suffix):
-            return label
-    return path.split("/", 1)[1]
-
-
-def class_page(manifest: dict[str, Any], summary: dict[str, Any] | None = None) -> str:
-    """The trainer's page: participants with their links, the steps once, and the rehearsal grid when there is one."""
-    participants = [
-        {
-            **participant,
-            "handout_href": {kind: href(path) for kind, path in participant["handout"].items()},
-            "zip_href": href(participant["zip"]),
-            "file_links": [{"name": path.split("/", 1)[1], "label": _label(path), "href": href(path)} for path in participant["files"]],
-        }
-        for participant in manifest["participants"]
-    ]
-    grid = _grid(manifest, summary) if summary is not None else None
-    return render(CLASS_PAGE, {"course": manifest["course"], "steps": manifest["steps"], "participants": participants, "grid": grid})
-
-
-def _read_json(path: Path) -> tuple[Any, Problem | None]:
-    try:
-        return json.loads(path.read_text(encoding="utf-8")), None
-    except OSError as error:
-        return None, Problem(str(path), 0, 0, f"cannot read: {error.strerror or error}", "output")
-    except (ValueError, UnicodeDecodeError) as error:
-        return None, Problem(str(path), 0, 0, f"not JSON: {error}", "output")
-
-
-def refresh_class_page(out_dir: Path) -> tuple[str | None, list[Problem]]:
-    """The class page of a built output directory, drawn again from its manifest and its rehearsal summary.
-
-    Returns the page's text (the caller writes it to ``out_dir/index.html``,
-    for instance with ``writing.add_file``) and the problems that stopped it.
-    """
-    manifest, problem = _read_json(out_dir / MANIFEST)
-    if problem is not None:
-        return None, [problem]
-    if not isinstance(manifest, dict) or not {"course", "steps", "participants"} <= set(manifest):
-        return None, [Problem(str(out_dir / MANIFEST), 0, 0, "not a class manifest written by pmforge build --handouts", "output")]
-    summary = None
-    if (out_dir / SUMMARY).is_file():
-        summary, problem = _read_json(out_dir / SUMMARY)
-        if problem is not None or not isinstance(summary, dict):
-            return None, [problem or Problem(str(out_dir / SUMMARY), 0, 0, "a rehearsal summary is a JSON object", "output")]
-    try:
-        return class_page(manifest, summary), []
-    except HandoutError as error:
-        return None, [error.problem]
