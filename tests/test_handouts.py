@@ -320,3 +320,13 @@ def test_a_large_class_names_the_first_twenty_stuck_at_each_step() -> None:
     assert f"Stuck at 1. A: 23 — {', '.join(ldaps[:20])} and 3 more" in page.text
     assert ["p24", "· not rehearsed", "—"] in page.rows
     assert ["Failed", "23", ""] in page.rows
+
+
+def test_pages_need_no_script_and_fetch_nothing(built: Path) -> None:
+    allowed = {"html", "head", "meta", "title", "style", "body", "header", "h1", "h2", "h3", "p", "strong", "em", "small", "code", "pre",
+               "a", "dl", "dt", "dd", "table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "ol", "ul", "li", "section", "span", "br"}
+    for name in ("index.html", "zoë/handout.html"):
+        html = (built / name).read_text(encoding="utf-8")
+        assert Parsed(html).tags <= allowed, name
+        assert "src=" not in html and "@import" not in html and "url(" not in html, name
+        assert "@media print" in html and "default-src 'none'" in html, name
