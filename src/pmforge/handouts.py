@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
@@ -19,7 +18,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from pmforge import lessons
 from pmforge.checks import strings
-from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Request
+from pmforge.model import BODY_KEYS, Course, Request
 from pmforge.problems import Problem
 from pmforge.rendering import fill
 from pmforge.resources import data_dir
