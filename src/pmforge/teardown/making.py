@@ -77,15 +77,11 @@ def _write(out_dir: Path, files: dict[str, str]) -> Problem | None:
 def teardown(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:
     """Check, build and write the teardown collection, environment and iteration data; on any
     problem write nothing."""
-    refused = refusal(out_dir)
-    if refused:
-        return Result([refused])
-    checked, problems = plan(course_path, roster_path)
-    if checked is None:
-        return Result(problems)
-    declared, found = read_teardown(checked.course, roster_columns=checked.roster.columns)
+    unsafe = refusal(out_dir)
+    checked, problems = (None, [unsafe]) if unsafe else plan(course_path, roster_path)
+    declared, found = read_teardown(checked.course, roster_columns=checked.roster.columns) if checked else (None, [])
     problems += found
-    if declared is None:
+    if checked is None or declared is None:
         return Result(problems)
     participants = checked.roster.participants
     documents = teardown_documents(checked.course.name, declared, participants)
