@@ -7,7 +7,9 @@ and send a bounded number of requests, also when the gateway throttles or a toke
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,7 @@ import pytest
 from pmforge.mock import MockServer, start_mock
 from pmforge.mock.shapes import existing_definition
 from pmforge.rehearsal import NewmanRun, run_newman
+from pmforge.resources import bundled_course
 from pmforge.teardown import teardown
 
 ORG = "TRAINER0RG@AdobeOrg"
@@ -85,10 +88,16 @@ def mock_options() -> dict[str, Any]:
 @pytest.fixture
 def class_teardown(newman: Path, files: dict[str, Path], mock_options: dict[str, Any]) -> Iterator[Teardown]:
     """The sandboxes as BEFORE, on a mock whose list pages hold 2 definitions."""
-    with start_mock(max_page_size=2, **mock_options) as mock:
+    with _seeded_mock(**mock_options) as mock:
+        yield Teardown(mock, files, newman)
+
+
+@contextmanager
+def _seeded_mock(**options: Any) -> Iterator[MockServer]:
+    with start_mock(max_page_size=2, **options) as mock:
         for sandbox, name in BEFORE:
             assert mock.state.add_definition((ORG, sandbox), existing_definition(ORG, sandbox, name))
-        yield Teardown(mock, files, newman)
+        yield mock
 
 
 def _ids(mock: MockServer, *wanted: tuple[str, str]) -> list[str]:
@@ -170,3 +179,28 @@ def test_an_empty_environment_is_refused_by_ims_and_nothing_else_is_sent(class_t
     assert run.exit_code == 1
     assert class_teardown.seen() == [("POST", "token", 400, None)]
     assert run.failures[0].startswith(f"{TOKEN}: status 400: invalid_request: missing client_id parameter")
+
+
+def test_max_pages_bounds_the_listing_and_says_what_was_not_read(newman: Path, tmp_path: Path) -> None:
+    course = tmp_path / "course"
+    shutil.copytree(bundled_course().parent, course)
+    text = (course / "course.yaml").read_text(encoding="utf-8")
+    (course / "course.yaml").write_text(text.replace("    next: link.next\n", "    next: link.next\n    max_pages: 1\n"),
+                                        encoding="utf-8")
+    (tmp_path / "class.csv").write_text(ROSTER, encoding="utf-8")
+    assert teardown(course, tmp_path / "class.csv", tmp_path / "out").problems == []
+    out = tmp_path / "out"
+    files = {"collection": out / f"{STEM}.postman_collection.json",
+             "environment": out / f"{STEM}.postman_environment.json", "data": out / f"{STEM}.iteration_data.json"}
+    with _seeded_mock() as mock:
+        run = Teardown(mock, files, newman).run()
+        left = Teardown(mock, files, newman).left()
+    # Page 1 of prod holds vangeluw's (deleted); after it, zoë's is on page 2, never read.
+    assert run.exit_code == 1
+    assert left == [entry for entry in BEFORE if entry not in {("prod", _name("vangeluw")),
+                                                               ("jane-sandbox", _name("jane.doe@example.com"))}]
+    assert run.executions == {TOKEN: 1, FIND: 3, DELETE: 2}
+    assert run.failures == tuple(
+        f"{FIND}: stopped after 1 pages (max_pages); the rest were not read ({_name(ldap)} / prod): "
+        f"{FIND} did not succeed"
+        for ldap in ("vangeluw", "zoë"))

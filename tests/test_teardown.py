@@ -203,3 +203,13 @@ def test_the_collection_is_linted_before_it_is_written(course: Path, tmp_path: P
                                           "use a variable such as {{SANDBOX_NAME}}")
     assert result.problems[0].line > 1
     assert not (tmp_path / "out").exists()
+
+
+def test_without_an_environment_list_the_trainer_gets_every_variable_shared_by_all(course: Path, tmp_path: Path) -> None:
+    _change(course, lambda t: t.pop("environment"))
+    assert teardown(course, None, tmp_path / "out").problems == []
+    environment = json.loads((tmp_path / "out" / FILES[2]).read_text(encoding="utf-8"))
+    assert [(v["key"], v["type"]) for v in environment["values"]] == [
+        ("PLATFORM_GATEWAY", "default"), ("IMS", "default"), ("API_KEY", "default"), ("CLIENT_SECRET", "secret"),
+        ("IMS_ORG", "default"), ("TECHNICAL_ACCOUNT_ID", "default"), ("SCOPES", "default"),
+        ("ACCESS_TOKEN", "secret"), ("SEGMENT_ID", "default"), ("JOB_ID", "default"), ("MERGEPOLICY_ID", "default")]

@@ -94,7 +94,7 @@ if (name === teardown.token) {
     } else {
         setState("next", "");
         if (next) {
-            fail(`more than ${teardown.maxPages} pages; the rest were not read (${who})`);
+            fail(`stopped after ${teardown.maxPages} pages (max_pages); the rest were not read (${who})`);
         }
         if (ids.length === 0) {
             pm.test(`nothing to delete for ${who}`, function () {});
