@@ -204,3 +204,13 @@ def test_max_pages_bounds_the_listing_and_says_what_was_not_read(newman: Path, t
         f"{FIND}: stopped after 1 pages (max_pages); the rest were not read ({_name(ldap)} / prod): "
         f"{FIND} did not succeed"
         for ldap in ("vangeluw", "zoë"))
+
+
+def test_a_stale_token_left_in_the_environment_is_replaced(class_teardown: Teardown) -> None:
+    """The Postman app keeps ACCESS_TOKEN between runs: the first request meets a 401 and a new token follows."""
+    run = class_teardown.run(ACCESS_TOKEN="yesterdays-token")
+    assert (run.exit_code, run.failures) == (0, ()), run.output
+    assert class_teardown.seen()[:3] == [("GET", "list", 401, "prod"), ("POST", "token", 200, None),
+                                         ("GET", "list", 200, "prod")]
+    assert run.requests == 12  # the first run's 11, and the one 401
+    assert class_teardown.left() == AFTER
