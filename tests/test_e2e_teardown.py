@@ -214,3 +214,17 @@ def test_a_stale_token_left_in_the_environment_is_replaced(class_teardown: Teard
                                          ("GET", "list", 200, "prod")]
     assert run.requests == 12  # the first run's 11, and the one 401
     assert class_teardown.left() == AFTER
+
+
+def test_a_gateway_that_refuses_even_a_new_token_stops_the_run(class_teardown: Teardown) -> None:
+    """Tokens from another IMS (here: a second mock) are never valid at this gateway: one retry, then stop."""
+    with start_mock() as other_ims:
+        run = class_teardown.run(IMS=other_ims.url)
+        tokens = [(r.method, r.status) for r in other_ims.records()]
+    assert run.exit_code == 1
+    assert tokens == [("POST", 200), ("POST", 200)]
+    assert class_teardown.seen() == [("GET", "list", 401, "prod"), ("GET", "list", 401, "prod")]
+    assert class_teardown.left() == BEFORE
+    assert run.failures == (
+        f"{FIND}: status 401 with a new token: 401013: Oauth token is not valid; check IMS, API_KEY and IMS_ORG in the "
+        f"environment: {FIND} did not succeed",)
