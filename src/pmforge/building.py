@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from pmforge import v3
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
 from pmforge.model import Course, build_course
@@ -21,6 +22,7 @@ from pmforge.validation import schema_problems
 from pmforge.writing import Staging, refusal
 
 _UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+COLLECTION_FORMATS = ("v2.1", "v3", "both")
 
 
 @dataclass
@@ -98,7 +100,7 @@ def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, c
     return problems
 
 
-def outputs(plan: Plan) -> Iterator[tuple[Participant, dict[str, str], list[Problem]]]:
+def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Participant, dict[str, str], list[Problem]]]:
     """For each participant: the files to write (relative path → text) and their problems."""
     stem = file_stem(plan.course.name)
     for participant in plan.roster.participants:
@@ -109,10 +111,17 @@ def outputs(plan: Plan) -> Iterator[tuple[Participant, dict[str, str], list[Prob
             continue
         collection_text = canonical(rendered.collection)
         problems = _output_problems(plan, participant, rendered) + _secret_problems(plan, participant, rendered, collection_text)
-        files = {
-            f"{participant.ldap}/{stem}.postman_collection.json": collection_text,
-            f"{participant.ldap}/{stem}.postman_environment.json": canonical(rendered.environment),
-        }
+        environment_text = canonical(rendered.environment)
+        files = {}
+        if collection_format != "v3":
+            files[f"{participant.ldap}/{stem}.postman_collection.json"] = collection_text
+            files[f"{participant.ldap}/{stem}.postman_environment.json"] = environment_text
+        if collection_format != "v2.1":
+            tree, tree_problems = v3.files(rendered.collection, environment_text, environment_file=f"{stem}.postman_environment.json",
+                                           problem=lambda message, rule, at=participant: Problem(
+                                               plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule))
+            files.update((f"{participant.ldap}/{path}", text) for path, text in tree.items())
+            problems += tree_problems
         yield participant, files, problems
 
 
@@ -136,8 +145,11 @@ def validate(course_path: Path | None, roster_path: Path | None) -> Result:
     return Result(problems, participants=count, checked=[checked.course.file, checked.roster.file])
 
 
-def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:
-    """Check, render and write every participant's files; on any problem write nothing."""
+def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, collection_format: str = "v2.1") -> Result:
+    """Check, render and write every participant's files; on any problem write nothing.
+
+    ``collection_format``: "v2.1" (JSON files), "v3" (a Postman git workspace per participant) or "both".
+    """
     refused = refusal(out_dir)
     if refused:
         return Result([refused])
@@ -150,7 +162,7 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> 
     except OSError as error:
         return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
     try:
-        for _, files, file_problems in outputs(checked):
+        for _, files, file_problems in outputs(checked, collection_format):
             problems += file_problems
             participants += 1
             if has_errors(problems):
