@@ -186,7 +186,7 @@ def files(collection: Mapping[str, Any], environment_text: str, *, environment_f
     problems: list[Problem] = []
     for path, document in documents(collection).items():
         def locate(at: tuple[Any, ...], message: str, rule: str, at_key: bool, path: str = path) -> Problem:
-            return problem(f"in {path} at {'/'.join(map(str, at)) or '/'}: {message}", rule)
+            return problem(f"in {path}: {message}", rule)  # the message names the field itself
 
         problems += schema_problems(document, SCHEMAS[document["$kind"]], locate, rule="postman-v3-schema")
         text = dump(document)
