@@ -27,6 +27,10 @@ def test_package_json_pins_the_version_the_code_names() -> None:
     lock = json.loads((REPO / "package-lock.json").read_text(encoding="utf-8"))
     assert package["devDependencies"]["postman-cli"] == POSTMAN_CLI_VERSION
     assert lock["packages"]["node_modules/postman-cli"]["version"] == POSTMAN_CLI_VERSION
+    # `npm ci` refuses a lock without every platform's binary package, even those it will not install.
+    binaries = lock["packages"]["node_modules/postman-cli"]["optionalDependencies"]
+    assert {name: lock["packages"].get(f"node_modules/{name}", {}).get("version") for name in binaries} == {
+        name: POSTMAN_CLI_VERSION for name in binaries}
 
 
 def test_the_override_wins_and_a_bad_one_says_so(tmp_path: Path) -> None:
