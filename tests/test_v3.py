@@ -144,3 +144,17 @@ def test_every_document_reads_back_from_the_yaml_written() -> None:
     document = {"$kind": "http-request", "id": str(uuid.uuid4()), "url": "yes", "method": "GET",
                 "body": {"type": "text", "content": tricky}, "order": 1000}
     assert yaml.safe_load(v3.dump(document)) == document
+
+
+def test_names_that_clash_ignoring_case_are_numbered_in_order() -> None:
+    def request(name: str, number: int) -> dict:
+        return {"id": str(uuid.UUID(int=number, version=4)), "name": name, "request": {"method": "GET", "url": {"raw": "x"}}}
+
+    collection = {"info": {"_postman_id": str(uuid.UUID(int=0, version=4)), "name": "c"}, "item": [
+        request("a", 1), request("A", 2), request("a ", 3), {"id": str(uuid.UUID(int=4, version=4)), "name": "a", "item": []},
+        request("a 1", 5)]}
+    names = {path.removeprefix("postman/collections/c/"): document.get("name")
+             for path, document in v3.documents(collection).items()}
+    # As `postman collection migrate` numbers them; a folder and a request may share a name.
+    assert names == {".resources/definition.yaml": "c", "a.request.yaml": None, "A 1.request.yaml": "A",
+                     "a 2.request.yaml": "a ", "a/.resources/definition.yaml": None, "a 1 1.request.yaml": "a 1"}
