@@ -158,3 +158,15 @@ def test_names_that_clash_ignoring_case_are_numbered_in_order() -> None:
     # As `postman collection migrate` numbers them; a folder and a request may share a name.
     assert names == {".resources/definition.yaml": "c", "a.request.yaml": None, "A 1.request.yaml": "A",
                      "a 2.request.yaml": "a ", "a/.resources/definition.yaml": None, "a 1 1.request.yaml": "a 1"}
+
+
+@pytest.mark.parametrize("collection_format, sections", [
+    ("v2.1", ["### Postman app (Collection v2.1 files)"]),
+    ("v3", ["### Postman git workspace (Collection v3 folder)"]),
+    ("both", ["### Postman app (Collection v2.1 files)", "### Postman git workspace (Collection v3 folder)"]),
+])
+def test_handouts_say_how_to_import_the_formats_built(cli, tmp_path: Path, collection_format: str,
+                                                      sections: list[str]) -> None:
+    assert cli("build", "--handouts", "--collection-format", collection_format).exit_code == 0
+    handout = (tmp_path / "out" / "zoë" / "handout.md").read_text(encoding="utf-8")
+    assert [line for line in handout.splitlines() if line.startswith("### Postman ")] == sections

@@ -44,15 +44,16 @@ def main() -> None:
 @course_argument
 @roster_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True, help="Directory to write; replaced as a whole once the new build is complete.")
+@click.option("--handouts", "with_handouts", is_flag=True, help="Also write DIR/<ldap>/handout.html and .md, DIR/<ldap>.zip and the class page DIR/index.html.")
 @click.option("--collection-format", type=click.Choice(building.COLLECTION_FORMATS), default="v2.1", show_default=True,
               help="v2.1: JSON files; v3: a Postman git workspace per participant (DIR/<ldap>/postman/...); both.")
-def build(course: Path | None, roster: Path | None, out_dir: Path, collection_format: str) -> None:
+def build(course: Path | None, roster: Path | None, out_dir: Path, with_handouts: bool, collection_format: str) -> None:
     """Write DIR/<ldap>/<collection>.postman_collection.json and .postman_environment.json for every participant.
 
     With --collection-format v3, DIR/<ldap>/postman/collections/<collection>/ and postman/environments/ instead.
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
     """
-    result = building.build(course, roster, out_dir, collection_format=collection_format)
+    result = building.build(course, roster, out_dir, with_handouts=with_handouts, collection_format=collection_format)
     _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}")
 
 
