@@ -170,3 +170,12 @@ def test_handouts_say_how_to_import_the_formats_built(cli, tmp_path: Path, colle
     assert cli("build", "--handouts", "--collection-format", collection_format).exit_code == 0
     handout = (tmp_path / "out" / "zoë" / "handout.md").read_text(encoding="utf-8")
     assert [line for line in handout.splitlines() if line.startswith("### Postman ")] == sections
+
+
+def test_validate_runs_the_v3_checks_when_asked(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(rendering, "derived_id", uuid.uuid5)
+    plain = cli("validate", str(V3_COURSE))
+    assert (plain.exit_code, plain.stderr) == (0, "ok: 2 participants checked\n")
+    v3_checked = cli("validate", str(V3_COURSE), "--collection-format", "v3")
+    assert (v3_checked.exit_code, v3_checked.stderr) == (1, "20 problems found.\n")
+    assert list(tmp_path.iterdir()) == []

@@ -135,13 +135,13 @@ class Result:
     checked: list[str] = field(default_factory=list)  # the course and roster files read
 
 
-def validate(course_path: Path | None, roster_path: Path | None) -> Result:
-    """Run every check, render every participant, write nothing."""
+def validate(course_path: Path | None, roster_path: Path | None, *, collection_format: str = "v2.1") -> Result:
+    """Run every check of ``build`` in that format, render every participant, write nothing."""
     checked, problems = plan(course_path, roster_path)
     if checked is None:
         return Result(problems, checked=[str(resolve_course(course_path))])
     count = 0
-    for _, _, file_problems in outputs(checked):
+    for _, _, file_problems in outputs(checked, collection_format):
         problems += file_problems
         count += 1
     return Result(problems, participants=count, checked=[checked.course.file, checked.roster.file])
