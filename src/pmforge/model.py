@@ -63,6 +63,7 @@ class Exists:
     items: str
     match: str
     next: str | None
+    next_base: str | None
     what: str
 
 
@@ -200,7 +201,7 @@ def _exists(raw: dict[str, Any] | None) -> Exists | None:
     if raw is None:
         return None
     return Exists(status=raw.get("status", 422), list_url=raw["list"], items=raw["items"], match=raw["match"],
-                  next=raw.get("next"), what=raw.get("what", "it"))
+                  next=raw.get("next"), next_base=raw.get("next_base"), what=raw.get("what", "it"))
 
 
 def _resilience(raw: dict[str, Any]) -> Resilience:

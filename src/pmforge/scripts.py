@@ -217,7 +217,7 @@ class ScriptWriter:
             exists = request.exists
             spec["exists"] = {"status": exists.status, "list": exists.list_url, "items": _keys(exists.items),
                               "match": _keys(exists.match), "next": _keys(exists.next) if exists.next else None,
-                              "what": exists.what}
+                              "next_base": exists.next_base, "what": exists.what}
         return spec
 
     def test_lines(self, request: Request) -> list[str]:
@@ -234,7 +234,7 @@ class ScriptWriter:
                 *token,
                 "function forget() {", *(f"    {line}" for line in forget), "}",
                 "function judge(body) {", *(f"    {line}" if line else "" for line in judge), "}",
-                "settle(pm.response, 0);",
+                "settle(pm.response, 0, []);",
             ])
         if request.scripts.get("test"):
             lines += request.scripts["test"].rstrip("\n").split("\n")

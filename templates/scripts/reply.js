@@ -36,26 +36,33 @@ function stopRun(message, short) {
     pm.execution.setNextRequest(null);
 }
 
-function settle(res, attempt) {
+function settle(res, attempt, history) {
     if (REPLY.retry.on.includes(res.code) && attempt < REPLY.retry.times) {
+        history.push(`${res.code} ${res.status}`);
         const after = Number(res.headers.get("Retry-After"));
         const wait = Math.min(after >= 0 ? after * 1000 : REPLY.retry.backoff_ms * 2 ** attempt, REPLY.retry.max_wait_ms);
         console.log(`${pm.info.requestName}: ${res.code} ${res.status}, sending again in ${wait} ms (${attempt + 1} of ${REPLY.retry.times})`);
-        setTimeout(() => resend(attempt + 1), wait);
+        setTimeout(() => resend(attempt + 1, history), wait);
         return;
     }
     const expired = REPLY.expired;
     if (expired && res.code === expired.status && (!expired.field || String(dig(jsonOf(res), expired.field)) === expired.equals)) {
         if (attempt < REPLY.retry.times) {
             console.log(`${pm.info.requestName}: the token expired; getting a new one`);
-            fetchToken((problem) => (problem ? stopRun(`the token expired and a new one could not be had: ${problem}`) : resend(attempt + 1)));
+            history.push(`${res.code} ${res.status}${said(res)} (with a new token)`);
+            fetchToken((problem) => (problem ? stopRun(`the token expired and a new one could not be had: ${problem}`) : resend(attempt + 1, history)));
             return;
         }
+    }
+    if (history.length) {
+        pm.test(`sent again after ${history.join(", then after ")}`, function () {
+            pm.expect(history.length).to.be.at.most(REPLY.retry.times);
+        });
     }
     finish(res);
 }
 
-function resend(attempt) {
+function resend(attempt, history) {
     const again = pm.request.clone();
     again.headers.clear();
     headers().forEach((header) => again.headers.add(header));
@@ -63,7 +70,7 @@ function resend(attempt) {
         if (error) {
             stopRun(`${pm.info.requestName} could not be sent again: ${error.message || error}`);
         } else {
-            settle(res, attempt);
+            settle(res, attempt, history);
         }
     });
 }
@@ -121,6 +128,9 @@ function findExisting(res) {
     function absolute(base, next) {
         if (/^https?:\/\//.test(next)) {
             return next;
+        }
+        if (exists.next_base) {
+            return pm.variables.replaceIn(exists.next_base).replace(/\/$/, "") + (next.startsWith("/") ? "" : "/") + next;
         }
         if (next.startsWith("/")) {
             return base.match(/^[a-z]+:\/\/[^/]+/i)[0] + next;
