@@ -141,12 +141,24 @@ def _existing_name(collection: Path, plan: building.Plan) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def learners(plan: building.Plan, out: Path) -> list[Learner]:
+    """Every participant of a class built into ``out`` from ``plan``, in roster order."""
+    stem = building.file_stem(plan.course.name)
+    found = []
+    for number, participant in enumerate(plan.roster.participants, start=1):
+        folder = out / participant.ldap
+        collection = folder / f"{stem}.postman_collection.json"
+        found.append(Learner(participant.ldap, number, participant.sandbox, collection,
+                             folder / f"{stem}.postman_environment.json", _existing_name(collection, plan)))
+    return found
+
+
 def run_scenario(scenario: Scenario, learner: Learner, *, newman: Path, poll_interval_ms: int = 10,
                  timeout_s: float = 120.0, scratch: Path) -> Outcome:
     """One participant through one scenario, against a mock of their own."""
     options = dict(scenario.mock)
     if scenario.preexisting and learner.existing:
-        options["existing_definitions"] = [(learner.sandbox, learner.existing)]
+        options["existing_definitions"] = [*options.get("existing_definitions", ()), (learner.sandbox, learner.existing)]
     if scenario.strict_credentials:
         options["credentials"] = {f"client-{learner.number}": f"secret-{learner.number}"}
     with start_mock(polls_to_finish=POLLS_TO_FINISH, **options) as mock:
@@ -174,19 +186,13 @@ def drill(course_path: Path | None, roster_path: Path | None, *, parallel: int =
     checked, problems = building.plan(course_path, roster_path)
     if checked is None:
         return Drill(problems=problems)
-    stem = building.file_stem(checked.course.name)
     with tempfile.TemporaryDirectory(prefix="pmforge-drill-") as scratch:
         out = Path(scratch) / "out"
         result = building.build(course_path, roster_path, out)
         if result.problems:
             return Drill(problems=result.problems)
-        learners = []
-        for number, participant in enumerate(checked.roster.participants, start=1):
-            collection = out / participant.ldap / f"{stem}.postman_collection.json"
-            learners.append(Learner(participant.ldap, number, participant.sandbox, collection,
-                                    out / participant.ldap / f"{stem}.postman_environment.json",
-                                    _existing_name(collection, checked)))
-        pairs = [(scenario, learner) for scenario in (chosen or scenarios()) for learner in learners]
+        everyone = learners(checked, out)
+        pairs = [(scenario, learner) for scenario in (chosen or scenarios()) for learner in everyone]
 
         def one(pair: tuple[Scenario, Learner]) -> Outcome:
             folder = Path(tempfile.mkdtemp(dir=scratch))
@@ -197,7 +203,7 @@ def drill(course_path: Path | None, roster_path: Path | None, *, parallel: int =
 
         with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(pairs)))) as pool:
             outcomes = list(pool.map(one, pairs))
-    return Drill(learners=[learner.ldap for learner in learners], outcomes=outcomes)
+    return Drill(learners=[learner.ldap for learner in everyone], outcomes=outcomes)
 
 
 def drill_lines(result: Drill) -> list[str]:

@@ -1,0 +1,168 @@
+"""The class on a bad day: the real Newman against the real mock, one fault at a time.
+
+Each scenario asserts Newman's exit code, how many requests the mock saw (bounded: no storms),
+which steps ran, and the message a learner reads. The same scenarios make ``rehearse --drill``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pmforge import building
+from pmforge.rehearsal import NewmanMissing, find_newman
+from pmforge.rehearsal.cli import rehearse
+from pmforge.rehearsal.drill import Learner, Outcome, Scenario, learners, run_scenario, scenarios
+
+TOKEN, STEP_1, STEP_2, STEP_3 = ("Get Access Token", "Step 1 - Profile: Create A Segment Definition",
+                                 "Step 2 - POST Segment Job", "Step 3 - GET Segment Job status")
+FIX = ("Check API_KEY, CLIENT_SECRET and SCOPES in your environment against your Adobe Developer Console project "
+       "(OAuth Server-to-Server credential).")
+BY_NAME = {scenario.name: scenario for scenario in scenarios()}
+
+
+@pytest.fixture(scope="module")
+def newman() -> Path:
+    try:
+        return find_newman()
+    except NewmanMissing as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Newman is required under CI: {error}")
+        pytest.skip(str(error))
+
+
+@pytest.fixture(scope="module")
+def learner(tmp_path_factory: pytest.TempPathFactory) -> Learner:
+    out = tmp_path_factory.mktemp("class") / "out"
+    assert building.build(None, None, out).problems == []
+    plan, _ = building.plan(None, None)
+    assert plan is not None
+    return learners(plan, out)[0]
+
+
+def drill(name: str, newman: Path, learner: Learner, tmp_path: Path) -> Outcome:
+    outcome = run_scenario(BY_NAME[name], learner, newman=newman, scratch=tmp_path)
+    assert outcome.problems == [], outcome.run.output
+    return outcome
+
+
+def test_the_learner_is_vangeluw_in_prod(learner: Learner) -> None:
+    assert (learner.ldap, learner.sandbox, learner.existing) == ("vangeluw", "prod", "vangeluw - API - All Female Customer")
+
+
+def test_wrong_secret_stops_the_run_at_the_token_with_what_to_fix(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("wrong secret", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.requests, dict(outcome.run.executions)) == (1, 1, {TOKEN: 1})
+    assert outcome.run.failures == (
+        f"{TOKEN}: status code is 200, got 401 Unauthorized: invalid_client invalid client_id or client_secret. "
+        f"{FIX} The run stops here.: expected 200, got 401",
+    )
+
+
+def test_empty_secret_sends_nothing(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("empty secret", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.requests, dict(outcome.run.executions)) == (1, 0, {})
+    assert outcome.run.failures == (
+        f"{TOKEN}: not sent: CLIENT_SECRET is empty. {FIX} The run stops here.: CLIENT_SECRET empty",)
+
+
+def test_a_lost_job_ends_polling_at_once(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("lost job", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.requests) == (1, 4)
+    assert outcome.run.executions[STEP_3] == 1
+    [failure] = outcome.run.failures
+    assert failure.startswith(f"{STEP_3}: status code is 200, got 404 Not Found: NotFoundError Segment job '")
+    assert failure.endswith("' not found in sandbox 'prod'.: expected 200, got 404")
+
+
+def test_a_failed_job_names_its_error(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("failed job", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.requests, outcome.run.executions[STEP_3]) == (1, 5, 2)
+    assert outcome.run.failures == (
+        f"{STEP_3}: status is FAILED: Segment job failed on purpose: the pmforge mock was told to fail jobs.: "
+        "status is FAILED after 2 polls",)
+
+
+def test_a_429_burst_is_waited_out(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("429 burst", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.run.failures, outcome.requests) == (0, (), 7)
+    assert outcome.run.executions[STEP_2] == 3  # the request and its two retries after Retry-After
+    assert "✓  sent again after 429 Too Many Requests, then after 429 Too Many Requests" in outcome.run.output
+
+
+def test_a_token_expiring_mid_run_is_renewed(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("token expires mid-run", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.run.failures, outcome.requests) == (0, (), 7)
+    # The first poll gets 401013; the collection gets a new token and sends the poll again.
+    assert outcome.run.executions[STEP_3] == 4
+    assert "✓  sent again after 401 Unauthorized: 401013 Oauth token is not valid (with a new token)" in outcome.run.output
+
+
+def test_a_second_run_reuses_the_definition(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("second run, same environment", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.run.failures, outcome.requests, outcome.definitions) == (0, (), 6, 1)
+    assert f'✓  segment definition "{learner.existing}" already exists: using it' in outcome.run.output
+
+
+def test_a_fresh_import_finds_the_definition_across_pages(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    # Pages of one definition: the participant's is found on the third page, after two others.
+    paged = Scenario("fresh import, paged", mock={"max_page_size": 1, "existing_definitions": [
+        ("prod", "someone - API - All Female Customer"), ("prod", "else - API - All Female Customer")]},
+        preexisting=True, requests=5 + 3, message="already exists: using it")
+    outcome = run_scenario(paged, learner, newman=newman, scratch=tmp_path)
+    assert outcome.problems == [], outcome.run.output
+    assert (outcome.run.exit_code, outcome.run.failures, outcome.requests, outcome.definitions) == (0, (), 8, 1)
+    assert outcome.run.executions[STEP_1] == 4  # the create, then three pages of the list
+
+
+def test_a_fresh_import_keeps_the_existing_id(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("fresh import, definition exists", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.run.failures, outcome.requests, outcome.definitions) == (0, (), 6, 1)
+
+
+def test_the_happy_path_still_takes_five_requests(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    outcome = drill("happy path", newman, learner, tmp_path)
+    assert (outcome.run.exit_code, outcome.run.failures, outcome.requests) == (0, (), 5)
+    assert "✓  status is PROCESSING, not final yet (poll 1 of 30)" in outcome.run.output
+
+
+def test_rehearse_drill_prints_one_table(newman: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    roster = tmp_path / "one.csv"
+    roster.write_text("ldap,sandbox\nalice,alice-sandbox\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(rehearse, ["--drill", "--roster", str(roster), "--parallel", "2"],
+                                catch_exceptions=False, prog_name="pmforge")
+    assert (result.exit_code, result.stderr) == (0, ""), result.stdout
+    assert result.stdout.splitlines() == [
+        "scenario                         alice",
+        "happy path                       ok 5",
+        "wrong secret                     ok 1",
+        "empty secret                     ok 0",
+        "lost job                         ok 4",
+        "failed job                       ok 5",
+        "429 burst                        ok 7",
+        "token expires mid-run            ok 7",
+        "second run, same environment     ok 6",
+        "fresh import, definition exists  ok 6",
+        "9 scenarios x 1 participants: 9 passed, 0 failed (cells: requests the mock saw)",
+    ]
+
+
+def test_a_scenario_that_goes_otherwise_is_named(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    wrong = Scenario("expects too little", requests=4, exit_code=1, message="never said")
+    outcome = run_scenario(wrong, learner, newman=newman, scratch=tmp_path)
+    assert outcome.problems == ["newman exited 0, expected 1", "the mock saw 5 requests, expected 4",
+                                "no 'never said' for the learner"]
+
+
+def test_generated_collection_lints_clean(learner: Learner) -> None:
+    from pmforge.lint.cli import lint
+
+    result = CliRunner().invoke(lint, ["--strict", str(learner.collection), str(learner.environment)],
+                                catch_exceptions=False)
+    assert (result.exit_code, result.stdout) == (0, "")
+    assert json.loads(learner.collection.read_text(encoding="utf-8"))["event"][0]["listen"] == "prerequest"
