@@ -22,6 +22,8 @@ TOKEN, STEP_1, STEP_2, STEP_3 = ("Get Access Token", "Step 1 - Profile: Create A
                                  "Step 2 - POST Segment Job", "Step 3 - GET Segment Job status")
 FIX = ("Check API_KEY, CLIENT_SECRET and SCOPES in your environment against your Adobe Developer Console project "
        "(OAuth Server-to-Server credential).")
+# One token for the run, then per participant one page of the list and a delete (first run) or none (second).
+REQUESTS_PER_TEARDOWN = [1 + 3 + 3, 1 + 3]
 BY_NAME = {scenario.name: scenario for scenario in scenarios()}
 
 
@@ -166,3 +168,38 @@ def test_generated_collection_lints_clean(learner: Learner) -> None:
                                 catch_exceptions=False)
     assert (result.exit_code, result.stdout) == (0, "")
     assert json.loads(learner.collection.read_text(encoding="utf-8"))["event"][0]["listen"] == "prerequest"
+
+
+def test_teardown_twice_deletes_the_class_and_then_nothing(newman: Path, tmp_path: Path) -> None:
+    from pmforge.mock import start_mock
+    from pmforge.rehearsal import participant_overrides, run_newman
+    from pmforge.teardown import teardown
+
+    out, trainer = tmp_path / "class", tmp_path / "teardown"
+    assert building.build(None, None, out).problems == []
+    assert teardown(None, None, trainer).problems == []
+    plan, _ = building.plan(None, None)
+    assert plan is not None
+    org = "CLASS@AdobeOrg"  # a class shares one org; the trainer's credentials reach every sandbox of it
+    foreign = ("prod", "someone else - API - All Female Customer")
+    with start_mock(polls_to_finish=1, existing_definitions=[foreign]) as mock:
+        for one in learners(plan, out):
+            overrides = participant_overrides(one.environment, one.number, base_url=mock.url, poll_interval_ms=10)
+            run = run_newman(one.collection, one.environment, env_vars={**overrides, "IMS_ORG": org}, newman=newman)
+            assert run.exit_code == 0, run.output
+        mine = sorted(d["name"] for d in mock.state.definitions(org=org))
+        assert len(mine) == 4 and foreign[1] in mine
+        [collection] = trainer.glob("*.postman_collection.json")
+        [environment] = trainer.glob("*.postman_environment.json")
+        [data] = trainer.glob("*.iteration_data.*")
+        values = {"IMS": mock.url, "PLATFORM_GATEWAY": mock.url, "API_KEY": "trainer", "CLIENT_SECRET": "s",
+                  "IMS_ORG": org}
+        deletes, requests = [], []
+        for _ in range(2):
+            seen = len(mock.records())
+            run = run_newman(collection, environment, env_vars=values, newman=newman, extra_args=["-d", str(data)])
+            assert (run.exit_code, run.failures) == (0, ()), run.output
+            deletes.append(sum(1 for record in mock.records()[seen:] if record.method == "DELETE"))
+            requests.append(len(mock.records()) - seen)
+        assert (deletes, requests) == ([3, 0], REQUESTS_PER_TEARDOWN)
+        assert [d["name"] for d in mock.state.definitions(org=org)] == [foreign[1]]
