@@ -203,3 +203,28 @@ def test_teardown_twice_deletes_the_class_and_then_nothing(newman: Path, tmp_pat
             requests.append(len(mock.records()) - seen)
         assert (deletes, requests) == ([3, 0], REQUESTS_PER_TEARDOWN)
         assert [d["name"] for d in mock.state.definitions(org=org)] == [foreign[1]]
+
+
+def test_an_empty_org_sends_no_segmentation_request(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    empty_org = Scenario("empty IMS_ORG", overrides={"IMS_ORG": ""}, exit_code=1, requests=1,
+                         message="not sent: IMS_ORG is empty. Set it in your environment. The run stops here.")
+    outcome = run_scenario(empty_org, learner, newman=newman, scratch=tmp_path)
+    assert outcome.problems == [], outcome.run.output
+    assert dict(outcome.run.executions) == {TOKEN: 1}
+    assert outcome.run.failures == (f"{STEP_1}: not sent: IMS_ORG is empty. Set it in your environment. "
+                                    "The run stops here.: IMS_ORG empty",)
+
+
+def test_step_2_alone_without_a_definition_names_step_1(newman: Path, learner: Learner, tmp_path: Path) -> None:
+    from pmforge.mock import start_mock
+    from pmforge.rehearsal import participant_overrides, run_newman
+
+    with start_mock() as mock:
+        overrides = participant_overrides(learner.environment, 1, base_url=mock.url, poll_interval_ms=10)
+        run = run_newman(learner.collection, learner.environment, env_vars=overrides, newman=newman,
+                         extra_args=["--folder", STEP_2])
+        # The collection gets a token by itself (ACCESS_TOKEN is empty), then Step 2 sees no SEGMENT_ID.
+        assert [(record.method, record.path) for record in mock.records()] == [("POST", "/ims/token/v3")]
+    assert run.exit_code == 1
+    assert run.failures == (f'{STEP_2}: not sent: SEGMENT_ID is empty. Run "{STEP_1}" first. The run stops here.: '
+                            "SEGMENT_ID empty",)
