@@ -7,7 +7,9 @@ if (pm.info.requestName !== TOKEN.request && !pm.variables.get(TOKEN.variable)) 
                 pm.expect.fail("no token");
             });
             pm.execution.setNextRequest(null);
-            pm.execution.skipRequest();
+            if (typeof pm.execution.skipRequest === "function") {
+                pm.execution.skipRequest();
+            }
         }
     });
 }
