@@ -228,3 +228,18 @@ def test_step_2_alone_without_a_definition_names_step_1(newman: Path, learner: L
     assert run.exit_code == 1
     assert run.failures == (f'{STEP_2}: not sent: SEGMENT_ID is empty. Run "{STEP_1}" first. The run stops here.: '
                             "SEGMENT_ID empty",)
+
+
+def test_rehearse_drill_without_newman_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMFORGE_NEWMAN", str(tmp_path / "no-newman"))
+    result = CliRunner().invoke(rehearse, ["--drill"], catch_exceptions=False, prog_name="pmforge")
+    assert (result.exit_code, result.stdout) == (2, "")
+    assert result.stderr.startswith(f"error: PMFORGE_NEWMAN={tmp_path / 'no-newman'} is not an executable file; install it")
+
+
+def test_rehearse_drill_of_a_broken_course_rehearses_nothing(newman: Path, tmp_path: Path) -> None:
+    course = tmp_path / "course.yaml"
+    course.write_text("collection: x\nfolders: []\n", encoding="utf-8")
+    result = CliRunner().invoke(rehearse, ["--drill", str(course)], catch_exceptions=False, prog_name="pmforge")
+    assert (result.exit_code, result.stderr) == (1, "1 problem found; nothing rehearsed.\n")
+    assert result.stdout == f"{course}:2:10: error: folders: [] should be non-empty [course-schema]\n"

@@ -64,6 +64,7 @@ class Exists:
     match: str
     next: str | None
     next_base: str | None
+    where: dict[str, str]  # more fields the item must hold: path -> value (Postman variables allowed)
     what: str
 
 
@@ -201,7 +202,7 @@ def _exists(raw: dict[str, Any] | None) -> Exists | None:
     if raw is None:
         return None
     return Exists(status=raw.get("status", 422), list_url=raw["list"], items=raw["items"], match=raw["match"],
-                  next=raw.get("next"), next_base=raw.get("next_base"), what=raw.get("what", "it"))
+                  next=raw.get("next"), next_base=raw.get("next_base"), where=dict(raw.get("where", {})), what=raw.get("what", "it"))
 
 
 def _resilience(raw: dict[str, Any]) -> Resilience:

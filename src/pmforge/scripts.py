@@ -221,7 +221,7 @@ class ScriptWriter:
             exists = request.exists
             spec["exists"] = {"status": exists.status, "list": exists.list_url, "items": _keys(exists.items),
                               "match": _keys(exists.match), "next": _keys(exists.next) if exists.next else None,
-                              "next_base": exists.next_base, "what": exists.what}
+                              "next_base": exists.next_base, "where": exists.where, "what": exists.what}
         return spec
 
     def test_lines(self, request: Request) -> list[str]:

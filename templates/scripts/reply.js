@@ -145,7 +145,10 @@ function findExisting(res) {
                 return;
             }
             const body = jsonOf(reply);
-            const found = (dig(body, exists.items) || []).find((item) => dig(item, exists.match) === wanted);
+            const where = Object.entries(exists.where || {}).map(([path, value]) => [path.split("."), pm.variables.replaceIn(value)]);
+            const found = (dig(body, exists.items) || []).find(
+                (item) => dig(item, exists.match) === wanted && where.every(([keys, value]) => dig(item, keys) === value)
+            );
             if (found) {
                 pm.test(`${exists.what} ${JSON.stringify(wanted)} already exists: using it`, function () {
                     pm.expect(found).to.be.an("object");
