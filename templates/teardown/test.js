@@ -58,7 +58,7 @@ if (name === teardown.token) {
 } else if (status === 401) {
     // The token expired (or was never valid): fetch a new one once, then send this request again.
     if (state("refreshed") === name) {
-        stop(`status 401 with a new token: ${said()}; check API_KEY and IMS_ORG in the environment`);
+        stop(`status 401 with a new token: ${said()}; check IMS, API_KEY and IMS_ORG in the environment`);
     } else {
         teardown.tokenVariables.forEach((variable) => pm.environment.unset(variable));
         setState("refreshed", name);
@@ -94,7 +94,7 @@ if (name === teardown.token) {
     } else {
         setState("next", "");
         if (next) {
-            fail(`more than ${teardown.maxPages} pages; the rest were not read (${who})`);
+            fail(`stopped after ${teardown.maxPages} pages (max_pages); the rest were not read (${who})`);
         }
         if (ids.length === 0) {
             pm.test(`nothing to delete for ${who}`, function () {});

@@ -91,7 +91,8 @@ def read_teardown(course: Course, *, roster_columns: set[str]) -> tuple[Teardown
             if any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
                 problems.append(source.problem(path, "the teardown's token request cannot hold a participant value (${...}): the trainer sends it", "teardown"))
     variables = {variable.key: variable for variable in course.environment}
-    names = raw.get("environment", list(variables))
+    # By default, every variable of the course that is the same for every participant.
+    names = raw.get("environment", [key for key, variable in variables.items() if not PLACEHOLDER.search(variable.value)])
     for index, key in enumerate(names):
         if key not in variables:
             problems.append(source.problem(base + ("environment", index), f"{key!r} is not a variable of the course's environment", "teardown"))
