@@ -63,7 +63,14 @@ function settle(res, attempt, history) {
 }
 
 function resend(attempt, history) {
+    // The request as sent; resolved again in case a runtime hands scripts the {{VARIABLES}} unresolved.
     const again = pm.request.clone();
+    again.url.update(pm.variables.replaceIn(again.url.toString()));
+    if (again.body && again.body.mode === "raw") {
+        again.body.update({ mode: "raw", raw: pm.variables.replaceIn(again.body.raw), options: again.body.options });
+    } else if (again.body && again.body.mode === "urlencoded") {
+        again.body.urlencoded.each((pair) => pair.update({ key: pair.key, value: pm.variables.replaceIn(pair.value) }));
+    }
     again.headers.clear();
     headers().forEach((header) => again.headers.add(header));
     pm.sendRequest(again, function (error, res) {
