@@ -179,10 +179,15 @@ class ScriptWriter:
             "from": [_keys(path) for path in request.keep[self.token_variable]],
             "errors": [[_keys(code), _keys(message)] for code, message in self.resilience.errors],
             "fix": self.fix.rstrip(),
+            "retry": self._retry(),
         }
         if request.form is not None:
             spec["form"] = [{"key": key, "value": value} for key, value in request.form.items()]
         return spec
+
+    def _retry(self) -> dict[str, Any]:
+        retry = self.resilience.retry
+        return {"on": retry.statuses, "times": retry.times, "backoff_ms": retry.backoff_ms, "max_wait_ms": retry.max_wait_ms}
 
     def _token_lines(self) -> list[str]:
         spec = self._token_spec()
@@ -200,14 +205,12 @@ class ScriptWriter:
     def _reply_spec(self, request: Request) -> dict[str, Any]:
         token = self.resilience.token
         is_token = self.token_request is request
-        retry = self.resilience.retry
         spec: dict[str, Any] = {
             "status": request.expect_status,
             "json": bool(request.keep or request.expect_fields or request.poll or request.exists),
             "stops": is_token,
             "fix": self.fix,
-            "retry": {"on": retry.statuses, "times": retry.times, "backoff_ms": retry.backoff_ms,
-                      "max_wait_ms": retry.max_wait_ms},
+            "retry": self._retry(),
             "errors": [[_keys(code), _keys(message)] for code, message in self.resilience.errors],
             "headers": [{"key": h.key, "value": h.value} for h in request.sent_headers],
             "expired": None,

@@ -1,5 +1,6 @@
 // Gets a token from the course's token request, with the learner's own credentials.
-function fetchToken(done) {
+function fetchToken(done, attempt) {
+    attempt = attempt || 0;
     const missing = TOKEN.needs.filter((name) => !pm.variables.get(name));
     if (missing.length) {
         done(`${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} empty. ${TOKEN.fix}`);
@@ -13,6 +14,12 @@ function fetchToken(done) {
     pm.sendRequest(request, function (error, res) {
         if (error) {
             done(`"${TOKEN.request}" could not be sent: ${error.message || error}`);
+            return;
+        }
+        if (TOKEN.retry.on.includes(res.code) && attempt < TOKEN.retry.times) {
+            const after = Number(res.headers.get("Retry-After"));
+            const wait = Math.min(after >= 0 ? after * 1000 : TOKEN.retry.backoff_ms * 2 ** attempt, TOKEN.retry.max_wait_ms);
+            setTimeout(() => fetchToken(done, attempt + 1), wait);
             return;
         }
         let body;
