@@ -243,3 +243,19 @@ def test_rehearse_drill_of_a_broken_course_rehearses_nothing(newman: Path, tmp_p
     result = CliRunner().invoke(rehearse, ["--drill", str(course)], catch_exceptions=False, prog_name="pmforge")
     assert (result.exit_code, result.stderr) == (1, "1 problem found; nothing rehearsed.\n")
     assert result.stdout == f"{course}:2:10: error: folders: [] should be non-empty [course-schema]\n"
+
+
+def test_step_1_first_with_a_wrong_secret_never_reaches_the_gateway(newman: Path, learner: Learner) -> None:
+    from pmforge.mock import start_mock
+    from pmforge.rehearsal import participant_overrides, run_newman
+
+    with start_mock(credentials={"client-1": "secret-1"}) as mock:
+        overrides = participant_overrides(learner.environment, 1, base_url=mock.url, poll_interval_ms=10)
+        run = run_newman(learner.collection, learner.environment, env_vars={**overrides, "CLIENT_SECRET": "nope"},
+                         newman=newman, extra_args=["--folder", STEP_1])
+        # The collection's own token request is refused, so Step 1 is skipped, not sent without a token.
+        assert [(record.method, record.path, record.status) for record in mock.records()] == [
+            ("POST", "/ims/token/v3", 401)]
+    assert run.exit_code == 1
+    assert run.failures == (f'{STEP_1}: no token: "{TOKEN}" got 401 Unauthorized: invalid_client invalid client_id or '
+                            f"client_secret. {FIX} The run stops here.: no token",)
