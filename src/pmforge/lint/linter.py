@@ -10,6 +10,7 @@ from pmforge.lint.collection import RequestItem, requests
 from pmforge.lint.positions import Document, load
 from pmforge.lint.rules import RULES
 from pmforge.lint.settings import Settings, nearest_settings
+from pmforge.lint.v3_reading import DEFINITION, is_collection, read_collection
 from pmforge.loading import read_text
 from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import Problem
@@ -20,21 +21,26 @@ _SKIPPED_FOLDERS = {"node_modules", "__pycache__"}
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and under each folder every collection and environment (hidden folders skipped)."""
+    """Files and v3 collection folders as given, and under each other folder every collection (v2 file
+    or v3 folder) and environment (hidden folders skipped)."""
     found: list[Path] = []
     for path in paths:
-        if not path.is_dir():
+        if not path.is_dir() or is_collection(path):
             found.append(path)
             continue
-        for candidate in sorted(path.rglob("*.postman_*.json")):
+        candidates = [c for c in path.rglob("*.postman_*.json") if c.name.endswith((COLLECTION_SUFFIX, ENVIRONMENT_SUFFIX))]
+        candidates += [d.parent.parent for d in path.rglob(DEFINITION.name) if d.parent.name == DEFINITION.parent.name
+                       and d.parent.parent != path and is_collection(d.parent.parent)]
+        for candidate in sorted(candidates):
             relative = candidate.relative_to(path).parts[:-1]
-            if candidate.name.endswith((COLLECTION_SUFFIX, ENVIRONMENT_SUFFIX)) and not any(
-                    part.startswith(".") or part in _SKIPPED_FOLDERS for part in relative):
+            if not any(part.startswith(".") or part in _SKIPPED_FOLDERS for part in relative):
                 found.append(candidate)
     return list(dict.fromkeys(found))
 
 
 def _read(path: Path) -> tuple[Document | None, list[Problem]]:
+    if path.is_dir():
+        return read_collection(path)
     text, problems = read_text(path, str(path))
     if text is None:
         return None, problems
@@ -104,10 +110,10 @@ def _request_problems(document: Document, item: RequestItem, catalog: Catalog) -
 
 def _without_repeats(problems: list[Problem]) -> Iterator[Problem]:
     # The header schema restates what a more specific rule already said at that spot (bearer, Content-Type on a GET).
-    taken = {(p.line, p.column) for p in problems if p.rule != "headers"}
+    taken = {(p.file, p.line, p.column) for p in problems if p.rule != "headers"}
     seen: set[Problem] = set()
     for problem in problems:
-        if (problem.rule == "headers" and (problem.line, problem.column) in taken) or problem in seen:
+        if (problem.rule == "headers" and (problem.file, problem.line, problem.column) in taken) or problem in seen:
             continue
         seen.add(problem)
         yield problem
