@@ -105,6 +105,20 @@ def test_the_order_numbers_give_the_run_order() -> None:
     assert names == ["Get Access Token", "Segments", "Create a definition", "'Get the definition: by id'"]
 
 
+def test_a_missing_order_counts_as_0_and_a_folder_needs_no_definition(tmp_path: Path) -> None:
+    # As `postman collection run` (1.34.0) orders them: by order, a missing one being 0, then by name.
+    tree = tmp_path / "tree"
+    shutil.copytree(CASES / "clean", tree)
+    (tree / "Segments" / "Later").mkdir()
+    for name, order in (("Later/b", None), ("a", "0"), ("c", None), ("d", "-5")):
+        extra = f"order: {order}\n" if order else ""
+        (tree / "Segments" / f"{name}.request.yaml").write_text(f"$kind: http-request\nurl: x\nmethod: GET\n{extra}", encoding="utf-8")
+    text, _ = import_collection(tree)
+    assert text is not None
+    names = re.findall(r"^(?:- |  - |    - |      - )name: (.*)$", text, flags=re.MULTILINE)
+    assert names == ["Get Access Token", "Segments", "d", "Later", "b", "a", "c", "Create a definition", "'Get the definition: by id'"]
+
+
 def test_import_refuses_a_tree_with_a_broken_file(cli, tmp_path: Path) -> None:
     tree = tmp_path / "tree"
     shutil.copytree(CASES / "clean", tree)

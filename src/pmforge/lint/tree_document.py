@@ -38,17 +38,20 @@ class YamlFile:
             located._walk(root, ())
         return located
 
-    def _walk(self, node: yaml.Node, path: PathKey) -> None:
+    def _walk(self, node: yaml.Node, path: PathKey, outer: frozenset[int] = frozenset()) -> None:
         self.nodes[path] = node
+        if id(node) in outer:
+            return  # an alias inside the node it names: the loader has refused it
+        outer |= {id(node)}
         if isinstance(node, yaml.MappingNode):
             for key_node, value_node in node.value:
                 key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
                 if isinstance(key, str) and path + (key,) not in self.nodes:  # the first of two equal keys is the one kept
                     self.key_nodes[path + (key,)] = key_node
-                    self._walk(value_node, path + (key,))
+                    self._walk(value_node, path + (key,), outer)
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                self._walk(item, path + (index,))
+                self._walk(item, path + (index,), outer)
 
     def node(self, path: PathKey, *, key: bool = False) -> yaml.Node | None:
         return (self.key_nodes if key else self.nodes).get(path)

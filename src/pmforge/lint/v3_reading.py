@@ -15,7 +15,9 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from pmforge.lint.positions import PathKey
+import yaml
+
+from pmforge.lint.positions import PathKey, Source
 from pmforge.lint.rules import RULES
 from pmforge.lint.tree_document import Spot, TreeDocument, YamlFile
 from pmforge.loading import load_yaml_text, read_text
@@ -70,7 +72,12 @@ class _Reader:
 
     def _load(self, path: Path, kinds: tuple[str, ...]) -> tuple[YamlFile | None, dict[str, Any]]:
         text, problems = read_text(path, str(path))
-        located, more = load_yaml_text(text, str(path)) if text is not None else (None, [])
+        try:
+            located, more = load_yaml_text(text, str(path)) if text is not None else (None, [])
+        except yaml.YAMLError as error:  # characters YAML refuses anywhere in the text
+            located, more = None, [Problem(str(path), 1, 1, f"YAML error: {str(error).splitlines()[0]}", "yaml-syntax")]
+        except RecursionError:
+            located, more = None, [Problem(str(path), 1, 1, "YAML error: an alias refers to the node that holds it", "yaml-syntax")]
         self.problems += problems + more
         if located is None or text is None:
             return None, {}
@@ -81,7 +88,9 @@ class _Reader:
             where = ("$kind",) if isinstance(data, dict) and "$kind" in data else ()
             guess = difflib.get_close_matches(str(kind), kinds, n=1, cutoff=0.6)
             hint = f"; did you mean {guess[0]!r}?" if guess else ""
-            self.problem(file, where, f"$kind is {kind!r}, not {' or '.join(repr(k) for k in kinds)}{hint}", "file-kind")
+            expected = " or ".join(repr(k) for k in kinds)
+            said = f"$kind is {kind!r}, not {expected}" if where else f"no $kind: a v3 file says what it holds ({expected})"
+            self.problem(file, where, said + hint, "file-kind")
             return None, {}
         known = _KEYS[kind]
         checked = {}
@@ -127,14 +136,14 @@ class _Reader:
         events = []
         for index, script in enumerate(scripts):
             where = ("scripts", index)
-            kind = script.get("type") if isinstance(script, dict) else None
-            code = script.get("code") if isinstance(script, dict) else None
+            if not isinstance(script, dict) or not isinstance(script.get("code"), str):
+                self.problem(file, where, "a script must be a mapping with a type and its code as a string", "structure")
+                continue
+            kind, code = script.get("type"), script["code"]
             listen = _LISTEN.get(kind.removeprefix("http:")) if isinstance(kind, str) else None
-            if listen is None or not isinstance(code, str):
-                problem = (f"a script's type is {kind!r}; Postman runs only beforeRequest and afterResponse scripts"
-                           if listen is None and isinstance(script, dict) else "a script must be a mapping with type and code (a string)")
-                self.problem(file, where + (("type",) if isinstance(script, dict) and "type" in script and listen is None else ()),
-                             problem, "event-listen" if listen is None and isinstance(script, dict) else "structure")
+            if listen is None:
+                self.problem(file, where + (("type",) if "type" in script else ()),
+                             f"a script's type is {kind!r}; Postman runs only beforeRequest and afterResponse scripts", "event-listen")
                 continue
             here = path + (len(events),)
             lines, start = code.split("\n"), 0
@@ -178,7 +187,10 @@ class _Reader:
     # -- folders and requests ----------------------------------------------------------------------
 
     def folder(self, directory: Path, path: PathKey, *, root: bool = False) -> dict[str, Any] | None:
-        file, data = self.load(directory / DEFINITION, ("collection",))
+        if root or (directory / DEFINITION).exists():
+            file, data = self.load(directory / DEFINITION, ("collection",))
+        else:  # the Postman CLI runs a directory without a definition as a folder of that name
+            file, data = YamlFile(Source(str(directory), "")), {}
         if file is None:
             return None
         self.spot(path, file)
@@ -203,11 +215,13 @@ class _Reader:
         found: list[tuple[Any, str, Path]] = []
         for entry in sorted(directory.iterdir()):
             if entry.is_dir() and not entry.name.startswith("."):
-                found.append((self.load(entry / DEFINITION, ("collection",))[1].get("order"), entry.name, entry))
+                definition = entry / DEFINITION
+                order = self.load(definition, ("collection",))[1].get("order") if definition.exists() else None
+                found.append((order, entry.name, entry))
             elif entry.is_file() and entry.name.endswith(REQUEST_SUFFIX):
                 found.append((self.load(entry, _REQUESTS)[1].get("order"), entry.name, entry))
-        # By order; items without one after those with, by name (as Postman lists them).
-        found.sort(key=lambda item: (not _is_number(item[0]), item[0] if _is_number(item[0]) else 0, item[1]))
+        # As the Postman CLI runs them: by order, a missing one counting as 0; then by name.
+        found.sort(key=lambda item: (item[0] if _is_number(item[0]) else 0, item[1]))
         items: list[dict[str, Any]] = []
         for _, _, entry in found:
             here = path + (len(items),)
