@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 from pmforge import building
 from pmforge.importing import import_collection
@@ -96,6 +97,15 @@ def test_folders_are_searched_for_v3_collections_and_hidden_ones_skipped(tmp_pat
     shutil.copytree(CASES / "clean", tmp_path / "repo" / ".git" / "copy")
     assert discover([tmp_path / "repo"]) == [collections / "Segments by hand"]
     assert discover([collections / "Segments by hand"]) == [collections / "Segments by hand"]
+    # As a pre-commit hook passes them: changed files, each standing for its collection.
+    changed = [collections / "Segments by hand" / "Segments" / "Create a definition.request.yaml",
+               collections / "Segments by hand" / ".resources" / "definition.yaml"]
+    assert discover(changed) == [collections / "Segments by hand"]
+    hook = next(h for h in yaml.safe_load((Path(__file__).parents[1] / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+                if h["id"] == "pmforge-lint")
+    assert all(re.search(hook["files"], path.as_posix()) for path in changed)
+    (tmp_path / "stray.request.yaml").write_text("$kind: http-request\n", encoding="utf-8")
+    assert [(p.line, p.column, p.rule) for p in lint_files(discover([tmp_path / "stray.request.yaml"]))] == [(1, 1, "file-kind")]
 
 
 def test_the_order_numbers_give_the_run_order() -> None:

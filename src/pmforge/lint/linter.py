@@ -10,7 +10,7 @@ from pmforge.lint.collection import RequestItem, requests
 from pmforge.lint.positions import Document, load
 from pmforge.lint.rules import RULES
 from pmforge.lint.settings import Settings, nearest_settings
-from pmforge.lint.v3_reading import DEFINITION, is_collection, read_collection
+from pmforge.lint.v3_reading import DEFINITION, collection_of, is_collection, read_collection
 from pmforge.loading import read_text
 from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import Problem
@@ -26,7 +26,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if not path.is_dir() or is_collection(path):
-            found.append(path)
+            # A file of a v3 collection (as a pre-commit hook passes it) stands for its collection.
+            found.append(collection_of(path) or path if path.is_file() else path)
             continue
         candidates = [c for c in path.rglob("*.postman_*.json") if c.name.endswith((COLLECTION_SUFFIX, ENVIRONMENT_SUFFIX))]
         candidates += [d.parent.parent for d in path.rglob(DEFINITION.name) if d.parent.name == DEFINITION.parent.name
@@ -41,6 +42,8 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 def _read(path: Path) -> tuple[Document | None, list[Problem]]:
     if path.is_dir():
         return read_collection(path)
+    if path.suffix in (".yaml", ".yml"):
+        return None, [Problem(str(path), 1, 1, f"a YAML file outside any v3 collection (no {DEFINITION.as_posix()} above it)", "file-kind")]
     text, problems = read_text(path, str(path))
     if text is None:
         return None, problems

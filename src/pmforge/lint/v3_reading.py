@@ -52,6 +52,13 @@ def is_collection(path: Path) -> bool:
     return (path / DEFINITION).is_file() and not (path.parent / DEFINITION).is_file()
 
 
+def collection_of(file: Path) -> Path | None:
+    """The v3 collection folder a request or definition file belongs to, or None."""
+    if not (file.name.endswith(REQUEST_SUFFIX) or (file.name == DEFINITION.name and file.parent.name == DEFINITION.parent.name)):
+        return None
+    return next((folder for folder in file.parents if is_collection(folder)), None)
+
+
 class _Reader:
     def __init__(self, root: Path) -> None:
         self.root = root
