@@ -144,3 +144,38 @@ def test_every_document_reads_back_from_the_yaml_written() -> None:
     document = {"$kind": "http-request", "id": str(uuid.uuid4()), "url": "yes", "method": "GET",
                 "body": {"type": "text", "content": tricky}, "order": 1000}
     assert yaml.safe_load(v3.dump(document)) == document
+
+
+def test_names_that_clash_ignoring_case_are_numbered_in_order() -> None:
+    def request(name: str, number: int) -> dict:
+        return {"id": str(uuid.UUID(int=number, version=4)), "name": name, "request": {"method": "GET", "url": {"raw": "x"}}}
+
+    collection = {"info": {"_postman_id": str(uuid.UUID(int=0, version=4)), "name": "c"}, "item": [
+        request("a", 1), request("A", 2), request("a ", 3), {"id": str(uuid.UUID(int=4, version=4)), "name": "a", "item": []},
+        request("a 1", 5)]}
+    names = {path.removeprefix("postman/collections/c/"): document.get("name")
+             for path, document in v3.documents(collection).items()}
+    # As `postman collection migrate` numbers them; a folder and a request may share a name.
+    assert names == {".resources/definition.yaml": "c", "a.request.yaml": None, "A 1.request.yaml": "A",
+                     "a 2.request.yaml": "a ", "a/.resources/definition.yaml": None, "a 1 1.request.yaml": "a 1"}
+
+
+@pytest.mark.parametrize("collection_format, sections", [
+    ("v2.1", ["### Postman app (Collection v2.1 files)"]),
+    ("v3", ["### Postman git workspace (Collection v3 folder)"]),
+    ("both", ["### Postman app (Collection v2.1 files)", "### Postman git workspace (Collection v3 folder)"]),
+])
+def test_handouts_say_how_to_import_the_formats_built(cli, tmp_path: Path, collection_format: str,
+                                                      sections: list[str]) -> None:
+    assert cli("build", "--handouts", "--collection-format", collection_format).exit_code == 0
+    handout = (tmp_path / "out" / "zoë" / "handout.md").read_text(encoding="utf-8")
+    assert [line for line in handout.splitlines() if line.startswith("### Postman ")] == sections
+
+
+def test_validate_runs_the_v3_checks_when_asked(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(rendering, "derived_id", uuid.uuid5)
+    plain = cli("validate", str(V3_COURSE))
+    assert (plain.exit_code, plain.stderr) == (0, "ok: 2 participants checked\n")
+    v3_checked = cli("validate", str(V3_COURSE), "--collection-format", "v3")
+    assert (v3_checked.exit_code, v3_checked.stderr) == (1, "20 problems found.\n")
+    assert list(tmp_path.iterdir()) == []

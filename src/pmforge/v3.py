@@ -28,7 +28,6 @@ SCHEMAS = {"collection": "postman-v3-definition.schema.json", "http-request": "p
 # Postman's file names: these characters (and control characters) become "-"; spaces around go.
 _UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
 _SCRIPT_TYPES = {"prerequest": "beforeRequest", "test": "afterResponse"}
-_BODY_TYPES = {"urlencoded": "urlencoded", "formdata": "formdata", "file": "file"}
 
 Document = dict[str, Any]
 
@@ -85,7 +84,7 @@ def _body(body: Mapping[str, Any]) -> Document | None:
     if mode == "raw":
         language = (body.get("options") or {}).get("raw", {}).get("language")
         return {"type": "json" if language == "json" else "text", "content": body.get("raw", "")}
-    if mode in ("urlencoded",):
+    if mode == "urlencoded":
         return {"type": "urlencoded", "content": _pairs(body.get("urlencoded", []))}
     if mode == "formdata":
         return {"type": "formdata", "content": [dict(entry) for entry in body.get("formdata", [])]}
