@@ -16,7 +16,6 @@ from pmforge.mock.shapes import FAILURE
 from pmforge.rehearsal.cli import rehearse
 from pmforge.rehearsal.postman import run_postman_collection
 from pmforge.rehearsal.postman_cli import POSTMAN_CLI_VERSION
-from tests.test_e2e_newman import newman  # noqa: F401  (the fixture: Newman, or a skip)
 from tests.test_postman_cli import postman_or_skip
 
 HEADER = "participant           requests  passed  failed     time"
@@ -24,7 +23,7 @@ STEP_3 = "Step 3 - GET Segment Job status"
 
 
 @pytest.fixture(scope="module")
-def runners(newman: Path) -> tuple[Path, Path]:
+def runners(newman: Path) -> tuple[Path, Path]:  # newman: conftest's fixture
     return newman, postman_or_skip()
 
 

@@ -12,6 +12,7 @@ from pmforge.lint.cli import lint
 from pmforge.mock.cli import mock
 from pmforge.pql.cli import pql
 from pmforge.rehearsal.cli import rehearse
+from pmforge.teardown.cli import teardown
 from pmforge.problems import has_errors
 from pmforge.reporting import REPORTERS, fails, format_option, report
 from pmforge.writing import write_text_atomically
@@ -101,6 +102,7 @@ main.add_command(pql)
 main.add_command(mock)
 main.add_command(lint)
 main.add_command(rehearse)
+main.add_command(teardown)
 
 
 if __name__ == "__main__":  # pragma: no cover
