@@ -72,6 +72,19 @@ def test_messages_name_the_v3_spelling_and_the_file_of_the_first_duplicate(tmp_p
     assert duplicate.message == "request name 'Get Access Token' is used elsewhere in the collection, where setNextRequest looks names up too (Get Access Token.request.yaml:1)"
 
 
+def test_settings_overrides_match_the_yaml_file_a_problem_is_in(tmp_path: Path) -> None:
+    tree = tmp_path / "postman" / "collections" / "broken"
+    shutil.copytree(CASES / "broken", tree)
+    (tmp_path / ".pmforge-lint.yaml").write_text(
+        'rules:\n  no-test: "off"\noverrides:\n  - files: ["*/Get the definition.request.yaml"]\n    rules:\n'
+        '      next-request: warning\n      undefined-variable: "off"\n', encoding="utf-8")
+    found = [(file, rule, p.severity) for (file, _, _, rule), p in zip(_lint(tree, ENVIRONMENT), lint_files([tree, ENVIRONMENT]))]
+    assert [entry for entry in found if entry[0] == "Segments/Get the definition.request.yaml"] == [
+        ("Segments/Get the definition.request.yaml", "next-request", "warning")]
+    assert ("Segments/Create a job.request.yaml", "undefined-variable", "error") in found
+    assert not any(rule == "no-test" for _, rule, _ in found)
+
+
 @pytest.mark.parametrize(
     ("relative", "text", "expected"),
     [

@@ -74,7 +74,11 @@ def lint_files(files: Sequence[Path], *, settings: Settings | None = None, catal
         if document is not None:
             problems = problems + lint_document(document, kinds[path], environment=keys, catalog=catalog)
         chosen = settings if settings is not None else nearest_settings(path, cache)
-        yield from _without_repeats(sorted(chosen.apply(problems, path)))
+        # Overrides match the file a problem is in: for a v3 collection, one of its YAML files.
+        by_file: dict[str, list[Problem]] = {}
+        for problem in problems:
+            by_file.setdefault(problem.file, []).append(problem)
+        yield from _without_repeats(sorted(kept for file, group in by_file.items() for kept in chosen.apply(group, file)))
 
 
 def lint_document(document: Document, kind: str | None, *, environment: set[str] | None, catalog: Catalog) -> list[Problem]:
