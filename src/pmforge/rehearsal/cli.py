@@ -32,7 +32,8 @@ EXIT_CLEAN, EXIT_FAILED, EXIT_NO_NEWMAN = 0, 1, 2
               help="Run the collections in Newman, or in the Postman CLI (one process per participant).")
 def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_interval_ms: int, polls_to_finish: int,
              fail_jobs: bool, runner: str) -> None:
-    """Build the class, start a local AEP stand-in, run every participant's collection in Newman, print a table.
+    """Build the class, start a local AEP stand-in, run every participant's collection in Newman (or the
+    Postman CLI), print a table.
 
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
     Exits 1 if the build has problems or any participant fails, 2 if the runner is not installed.
