@@ -6,6 +6,7 @@ CI=true, where a missing runner is a failure. Every Postman CLI run gets its own
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from click.testing import CliRunner, Result
 from pmforge.mock import start_mock
 from pmforge.mock.shapes import FAILURE
 from pmforge.rehearsal.cli import rehearse
+from pmforge.rehearsal.newman import run_newman
 from pmforge.rehearsal.postman import run_postman_collection
 from pmforge.rehearsal.postman_cli import POSTMAN_CLI_VERSION
 from tests.test_postman_cli import postman_or_skip
@@ -74,6 +76,26 @@ def test_a_request_that_cannot_connect_is_a_failure_worded_as_newman_words_it(ru
     port = closed.rsplit(":", 1)[1]
     assert (run.requests, run.assertions, run.executions) == (1, 0, {"Ping": 1})
     assert run.failures == (f"Ping: connect ECONNREFUSED 127.0.0.1:{port}",) and not run.ok
+
+
+def test_script_errors_and_failed_tests_come_back_as_newman_gives_them(runners: tuple[Path, Path], tmp_path: Path) -> None:
+    newman, postman = runners
+    collection = tmp_path / "c.postman_collection.json"
+    collection.write_text(json.dumps({
+        "info": {"name": "c", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
+        "item": [{"name": "Token", "request": {"method": "GET", "url": "{{BASE}}/ims/token/v3"}, "event": [
+            {"listen": "prerequest", "script": {"exec": ["null.x;"]}},
+            {"listen": "test", "script": {"exec": ["pm.test('ok', () => pm.expect(1).to.equal(2));", "undefinedThing.call();"]}},
+        ]}],
+    }), encoding="utf-8")
+    with start_mock() as mock:
+        by_newman = run_newman(collection, env_vars={"BASE": mock.url}, newman=newman, timeout_s=60)
+        by_postman = run_postman_collection(collection, env_vars={"BASE": mock.url}, postman=postman, timeout_s=60)
+    assert by_postman.failures == by_newman.failures == (
+        "Token: Cannot read properties of null (reading 'x')", "Token: ok: expected 1 to equal 2",
+        "Token: undefinedThing is not defined")
+    assert [(r.requests, r.assertions, r.assertions_failed, r.failed, r.executions) for r in (by_newman, by_postman)] == [
+        (1, 1, 1, 3, {"Token": 1})] * 2
 
 
 def test_rehearse_without_the_postman_cli_exits_2_with_an_install_hint(monkeypatch: pytest.MonkeyPatch,

@@ -26,15 +26,17 @@ def _message(error: Mapping[str, Any]) -> str:
 
 
 def _failures(execution: Mapping[str, Any]) -> list[str]:
-    """As Newman words them: ``REQUEST: MESSAGE`` for a request or script error, ``REQUEST: TEST: MESSAGE`` for a test."""
+    """As Newman words and orders them: ``REQUEST: MESSAGE`` for a request or script error,
+    ``REQUEST: TEST: MESSAGE`` for a failed test; an error of the test script after its failed tests."""
     request = execution.get("requestExecuted") or {}
     name = str(request.get("name") or "collection")
-    found = [f"{name}: {_message(error)}" for error in execution.get("errors") or [] if isinstance(error, dict)]
-    for test in execution.get("tests") or []:
-        if isinstance(test, dict) and test.get("status") == "failed":
-            error = test.get("error") if isinstance(test.get("error"), dict) else {}
-            found.append(f"{name}: {test.get('name') or error.get('test')}: {_message(error)}")
-    return found
+    errors = [error for error in execution.get("errors") or [] if isinstance(error, dict)]
+    tests = [test for test in execution.get("tests") or [] if isinstance(test, dict) and test.get("status") == "failed"]
+    found = [f"{name}: {_message(error)}" for error in errors if error.get("source") != "post-response"]
+    for test in tests:
+        error = test.get("error") if isinstance(test.get("error"), dict) else {}
+        found.append(f"{name}: {test.get('name') or error.get('test')}: {_message(error)}")
+    return found + [f"{name}: {_message(error)}" for error in errors if error.get("source") == "post-response"]
 
 
 def _from_report(run: Mapping[str, Any], exit_code: int, duration_s: float, output: str) -> NewmanRun:
