@@ -20,6 +20,10 @@ from pmforge.lint.positions import Document, PathKey, Source, parse
 from pmforge.problems import ERROR, Problem
 
 
+# libyaml when PyYAML has it: its marks count characters as the Python composer's do.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 @dataclass
 class YamlFile:
     """One YAML file's text and the node of every value and key in it, by path."""
@@ -33,7 +37,7 @@ class YamlFile:
     def compose(cls, file: str, text: str) -> YamlFile:
         """The node tree of text that already loaded without a problem (so composing cannot fail)."""
         located = cls(Source(file, text))
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=_COMPOSER)
         if root is not None:
             located._walk(root, ())
         return located
