@@ -10,6 +10,7 @@ import click
 from pmforge.problems import has_errors
 from pmforge.rehearsal.drill import run_drill
 from pmforge.rehearsal.newman import NewmanMissing
+from pmforge.rehearsal.postman_cli import PostmanMissing
 from pmforge.rehearsal.rehearsing import DEFAULT_PARALLEL, DEFAULT_POLL_INTERVAL_MS, rehearse as run_rehearsal
 from pmforge.rehearsal.report import print_table
 from pmforge.reporting import REPORTERS
@@ -29,19 +30,22 @@ EXIT_CLEAN, EXIT_FAILED, EXIT_NO_NEWMAN = 0, 1, 2
               help="How many polls the mock takes to finish a segment job.")
 @click.option("--fail-jobs", is_flag=True, help="Make the mock fail every segment job, to rehearse the failure path.")
 @click.option("--drill", is_flag=True, help="Run the class through the mock's fault modes instead; one table of scenario x participant.")
+@click.option("--runner", type=click.Choice(["newman", "postman"]), default="newman", show_default=True,
+              help="Run the collections in Newman, or in the Postman CLI (one process per participant).")
 def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_interval_ms: int, polls_to_finish: int,
-             fail_jobs: bool, drill: bool) -> None:
-    """Build the class, start a local AEP stand-in, run every participant's collection in Newman, print a table.
+             fail_jobs: bool, drill: bool, runner: str) -> None:
+    """Build the class, start a local AEP stand-in, run every participant's collection in Newman (or the
+    Postman CLI), print a table.
 
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
-    Exits 1 if the build has problems or any participant fails, 2 if Newman is not installed.
+    Exits 1 if the build has problems or any participant fails, 2 if the runner is not installed.
     """
     if drill:
         sys.exit(run_drill(course, roster, parallel=parallel))
     try:
         result = run_rehearsal(course, roster, parallel=parallel, polls_to_finish=polls_to_finish,
-                               fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms)
-    except NewmanMissing as error:
+                               fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms, runner=runner)
+    except (NewmanMissing, PostmanMissing) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_NO_NEWMAN)
     if result.problems:

@@ -14,6 +14,8 @@ from pmforge import building
 from pmforge.mock import LatencySummary, start_mock
 from pmforge.problems import Problem
 from pmforge.rehearsal.newman import NewmanRun, find_newman, run_newman
+from pmforge.rehearsal.postman import run_postman_collection
+from pmforge.rehearsal.postman_cli import find_postman
 from pmforge.roster import Participant
 
 DEFAULT_PARALLEL = 4
@@ -74,14 +76,15 @@ def _files(out_dir: Path, stem: str, participant: Participant) -> tuple[Path, Pa
 def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: int = DEFAULT_PARALLEL,
              polls_to_finish: int = 2, fail_jobs: bool = False, poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
              newman: Path | None = None, host: str = "127.0.0.1", timeout_s: float = 300.0,
-             extra_env: Mapping[str, str] | None = None) -> Rehearsal:
+             extra_env: Mapping[str, str] | None = None, runner: str = "newman") -> Rehearsal:
     """Build the class into a scratch directory, then run every participant against one mock.
 
-    Raises NewmanMissing (before building anything) when Newman cannot be found.
+    ``runner``: "newman", or "postman" for the Postman CLI (``newman`` then names its executable).
+    Raises NewmanMissing or PostmanMissing (before building anything) when the runner cannot be found.
     """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
-    executable = newman or find_newman()
+    executable = newman or (find_postman() if runner == "postman" else find_newman())
     checked, problems = building.plan(course_path, roster_path)
     if checked is None:
         return Rehearsal(problems=problems)
@@ -100,8 +103,12 @@ def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: in
                 overrides = participant_overrides(environment, number, base_url=mock.url,
                                                   poll_interval_ms=poll_interval_ms)
                 overrides.update(extra_env or {})
-                run = run_newman(collection, environment, env_vars=overrides, newman=executable,
-                                 timeout_s=timeout_s)
+                if runner == "postman":
+                    run = run_postman_collection(collection, environment, env_vars=overrides, postman=executable,
+                                                 timeout_s=timeout_s)
+                else:
+                    run = run_newman(collection, environment, env_vars=overrides, newman=executable,
+                                     timeout_s=timeout_s)
                 return ParticipantRun(participant.ldap, run)
 
             started = time.perf_counter()
