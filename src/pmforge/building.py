@@ -18,7 +18,7 @@ from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
 from pmforge.roster import Participant, Roster, load_roster
 from pmforge.validation import schema_problems
-from pmforge.writing import Staging, refusal
+from pmforge.writing import OutputError, Staging, refusal
 
 _UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 
@@ -138,15 +138,19 @@ def validate(course_path: Path | None, roster_path: Path | None) -> Result:
 
 def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:
     """Check, render and write every participant's files; on any problem write nothing."""
-    refused = refusal(out_dir)
+    given = [resolve_course(course_path)] + ([roster_path] if roster_path is not None else [])
+    refused = refusal(out_dir, given, look_inside=False)
     if refused:
         return Result([refused])
     checked, problems = plan(course_path, roster_path)
     if checked is None:
         return Result(problems)
+    inputs = given + [Path(checked.roster.file)] + ([checked.course.example_roster] if checked.course.example_roster else [])
     written = participants = 0
     try:
-        staging = Staging(out_dir)
+        staging = Staging(out_dir, inputs=inputs)
+    except OutputError as error:
+        return Result([error.problem])
     except OSError as error:
         return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
     try:
@@ -162,6 +166,8 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> 
             staging.discard()
             return Result(problems, participants=participants)
         staging.commit()
+    except OutputError as error:
+        return Result([error.problem], participants=participants)
     except OSError as error:
         staging.discard()
         return Result([Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")])
