@@ -16,7 +16,7 @@ from pmforge.model import Course, build_course
 from pmforge.problems import Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
-from pmforge.roster import Participant, Roster, load_roster
+from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
 from pmforge.writing import OutputError, Staging, refusal
 
@@ -61,6 +61,9 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
     if roster_path is None:
         if course.example_roster is None:
             return None, [Problem(course.file, 1, 1, "no --roster given and the course names no example_roster", "roster")]
+        refused = example_roster_refusal(Path(course.file), course.source.data["example_roster"])
+        if refused:
+            return None, [course.source.problem(("example_roster",), refused, "roster")]
         roster_path = course.example_roster
     roster, problems = load_roster(roster_path, default_sandbox=course.default_sandbox)
     if roster is None:
