@@ -12,8 +12,9 @@ from typing import Any, Iterator
 
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
-from pmforge.model import Course, build_course
-from pmforge.problems import Problem, has_errors
+from pmforge.leaks import environment_secrets, find_leaks
+from pmforge.model import BODY_KEYS, Course, Folder, build_course
+from pmforge.problems import WARNING, Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
 from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
@@ -93,11 +94,35 @@ def _output_problems(plan: Plan, participant: Participant, rendered: Rendered) -
     return problems
 
 
+def _source_path(course: Course, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where in the course file the collection's field at ``path`` comes from, as near as items tell."""
+    found: tuple[Any, ...] = ()
+    items: list[Any] = course.items
+    rest = path
+    while len(rest) >= 2 and rest[0] == "item" and isinstance(rest[1], int) and rest[1] < len(items):
+        item = items[rest[1]]
+        found, rest = item.path, rest[2:]
+        items = item.items if isinstance(item, Folder) else []
+    if rest[:2] == ("request", "body") and found:
+        written = course.source.data
+        for part in found:
+            written = written[part]
+        found += next(((key,) for key in BODY_KEYS if key in written), ())
+    return found
+
+
 def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, collection_text: str) -> list[Problem]:
-    problems = []
-    for variable in rendered.environment.get("values", []):
-        if variable.get("type") == "secret" and variable.get("value") and variable["value"] in collection_text:
-            problems.append(Problem(plan.roster.file, participant.line, 1, f"the value of secret {variable['key']} would be written into the collection", "secret"))
+    secrets = environment_secrets(rendered.environment)
+    problems = [
+        Problem(plan.roster.file, participant.line, 1,
+                f"secret {secret.name} of {participant.ldap!r} is {len(secret.value)} characters long, too short to tell from a word; the collection is not searched for it",
+                "secret", WARNING)
+        for secret in secrets if not secret.searchable
+    ]
+    for leak in find_leaks(rendered.collection, secrets, text=collection_text):
+        where = "/".join(map(str, leak.path))
+        message = f"the value of secret {leak.secret.name} of {participant.ldap!r} ({plan.roster.file} line {participant.line}) would be written into the collection at {where}"
+        problems.append(plan.course.source.problem(_source_path(plan.course, leak.path), message, "secret"))
     return problems
 
 
