@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
-from pmforge.loading import load_yaml_text, read_text
+from pmforge.loading import ROSTER_ALIAS_LIMIT, load_yaml_text, read_text
 from pmforge.problems import Problem
 from pmforge.validation import schema_problems
 
@@ -135,7 +135,7 @@ def _rows_from_csv(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any]
 
 
 def _rows_from_yaml(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any], list[int]]], list[Problem]]:
-    located, problems = load_yaml_text(text, file)
+    located, problems = load_yaml_text(text, file, alias_limit=ROSTER_ALIAS_LIMIT)
     if located is None:
         return [], problems
     data = located.data
