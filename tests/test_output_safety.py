@@ -314,3 +314,18 @@ def test_leftovers_are_removed_and_nothing_else(place: Path) -> None:
     (work / "keep.txt").write_text("not pmforge's", encoding="utf-8")
     assert run("build", "course.yaml", "--roster", "new.csv", "--out", "class", cwd=place)[0] == 0
     assert sorted(p.name for p in work.iterdir()) == ["keep.txt"]
+
+
+def test_leftovers_of_an_older_pmforge_are_restored_or_removed(place: Path) -> None:
+    old = reference(place, "old.csv")
+    built(place, "old.csv", place / "class")
+    # An older pmforge, killed between its two renames: the class sits in .class.XXXXXXXX.old/previous.
+    (place / ".class.k2j4h6g8.old").mkdir()
+    (place / "class").rename(place / ".class.k2j4h6g8.old" / "previous")
+    built(place, "new.csv", place / ".class.a1b2c3d4.tmp")  # a staging folder it never committed
+    (place / ".class.a1b2c3d4.tmp" / MARKER).unlink()
+    (place / ".class.zzzz9999.tmp").mkdir()
+    (place / ".class.zzzz9999.tmp" / "notes.txt").write_text("not pmforge's", encoding="utf-8")
+    assert run("build", "course.yaml", "--roster", "new.csv", "--out", "class", cwd=place, hooks="kill@locked")[0] == -signal.SIGKILL
+    assert tree(place / "class") == old
+    assert sorted(p.name for p in place.iterdir() if p.name.startswith(".class.")) == [".class.pmforge-work", ".class.zzzz9999.tmp"]

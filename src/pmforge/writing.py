@@ -152,8 +152,29 @@ def _locked(target: Path, out_dir: Path) -> OutputLock:
     return lock
 
 
+def _legacy_leftovers(target: Path) -> list[Path]:
+    """What an older pmforge (before the work folder) left beside ``target`` when killed, holding only its files:
+    ``.NAME.XXXXXXXX.tmp`` (staging) and ``.NAME.XXXXXXXX.old/previous`` (the old class)."""
+    pattern = re.compile(re.escape(f".{target.name}.") + r"[a-z0-9_]{8}\.(?:tmp|old)")
+    found = []
+    for entry in target.parent.iterdir():
+        if not pattern.fullmatch(entry.name) or entry.is_symlink() or not entry.is_dir():
+            continue
+        inner = entry / "previous" if entry.name.endswith(".old") else entry
+        if entry.name.endswith(".old") and [p.name for p in entry.iterdir()] not in ([], ["previous"]):
+            continue
+        if not inner.is_dir() or inner.is_symlink() or not _foreign(inner, None):
+            found.append(entry)
+    return sorted(found)
+
+
 def _clean_leftovers(target: Path) -> None:
     """Under the lock: put back an old output a killed build left aside, and remove staging folders."""
+    for entry in _legacy_leftovers(target):
+        previous = entry / "previous"
+        if not os.path.lexists(target) and (previous / MARKER).is_file():
+            os.rename(previous, target)  # an older pmforge died between its two renames
+        shutil.rmtree(entry, ignore_errors=True)
     work = work_dir(target)
     entries = sorted(work.iterdir()) if work.is_dir() else []
     if not os.path.lexists(target):
