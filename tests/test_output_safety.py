@@ -329,3 +329,9 @@ def test_leftovers_of_an_older_pmforge_are_restored_or_removed(place: Path) -> N
     assert run("build", "course.yaml", "--roster", "new.csv", "--out", "class", cwd=place, hooks="kill@locked")[0] == -signal.SIGKILL
     assert tree(place / "class") == old
     assert sorted(p.name for p in place.iterdir() if p.name.startswith(".class.")) == [".class.pmforge-work", ".class.zzzz9999.tmp"]
+
+
+def test_an_out_whose_name_is_too_long_is_a_problem(cli, place: Path) -> None:
+    name = "a" * 300
+    result = cli("build", "course.yaml", "--roster", "old.csv", "--out", name, cwd=place)
+    assert (result.exit_code, result.stdout) == (1, f"{name}:0:0: error: cannot use this --out: File name too long [output]\n")

@@ -107,11 +107,26 @@ def refusal(out_dir: Path, inputs: Iterable[Path] = (), *, look_inside: bool = T
     ``look_inside=False`` checks only where it is, not what it holds (a quick check before the inputs are all known).
     """
 
+    try:
+        return _refusal(out_dir, inputs, look_inside=look_inside)
+    except OSError as error:  # a name too long, a folder we may not list
+        return Problem(str(out_dir), 0, 0, f"cannot use this --out: {error.strerror or error}", "output")
+
+
+def _current_folder() -> Path | None:
+    try:
+        return Path.cwd().resolve()
+    except OSError:
+        return None  # it was removed: there is nothing left there to protect
+
+
+def _refusal(out_dir: Path, inputs: Iterable[Path], *, look_inside: bool) -> Problem | None:
     def refuse(message: str) -> Problem:
         return Problem(str(out_dir), 0, 0, message, "output")
 
     target = _resolved(out_dir)
-    if _is_within(Path.cwd().resolve(), target):
+    here = _current_folder()
+    if here is not None and _is_within(here, target):
         return refuse("--out is the current folder or holds it; a build replaces --out as a whole, so give it a folder of its own, such as --out class")
     for given in inputs:
         path = _resolved(given)
