@@ -83,21 +83,18 @@ def _marker_text(files: Iterable[str]) -> str:
 def _foreign(out_dir: Path, known: set[str] | None) -> list[str]:
     """Entries of ``out_dir`` pmforge did not write, as relative paths, sorted."""
     found = []
-    for folder, dirs, files in os.walk(out_dir):
-        base = PurePosixPath(Path(folder).relative_to(out_dir))
-        for name in list(dirs):
-            if os.path.islink(os.path.join(folder, name)):
-                found.append(str(base / name))  # pmforge writes no links; and never follows one
-                dirs.remove(name)
-        for name in files:
-            relative = str(base / name)
-            if relative == MARKER:
-                continue
-            if known is None and _LEGACY_FILE.fullmatch(relative):
-                continue
-            if known is not None and relative in known:
-                continue
-            found.append(relative)
+    stack = [("", str(out_dir))]
+    while stack:
+        prefix, folder = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                relative = prefix + entry.name
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((relative + "/", entry.path))
+                elif relative == MARKER or (relative in known if known is not None else _LEGACY_FILE.fullmatch(relative)):
+                    continue
+                else:
+                    found.append(relative)  # a file, or a link: pmforge writes no links, and never follows one
     return sorted(found)
 
 
