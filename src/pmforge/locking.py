@@ -1,6 +1,6 @@
 """One writer at a time per output folder: a lock file that says who holds it.
 
-The lock is an ``flock`` on a file in the output's work folder. The kernel drops
+The lock is an ``flock`` (Windows: a byte-range lock) on a file in the output's work folder. The system drops
 it when its holder dies, even by ``kill -9``, so a lock left by a dead build is
 taken over without guessing from pids; the file's text (pid, host, start time,
 command) is there to tell a waiting build whom it waits for.
@@ -8,7 +8,6 @@ command) is there to tell a waiting build whom it waits for.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import socket
@@ -19,6 +18,23 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 POLL_S = 0.05
+_FAR = 1 << 30  # Windows locks a byte range, and a locked range cannot be read: lock one far past the text
+
+try:
+    import fcntl
+
+    def _try_lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises BlockingIOError when held
+
+except ImportError:  # Windows (untested here): a byte-range lock, also dropped when its holder dies
+    import msvcrt
+
+    def _try_lock(fd: int) -> None:
+        os.lseek(fd, _FAR, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        except OSError:
+            raise BlockingIOError from None
 
 
 @dataclass(frozen=True)
@@ -74,7 +90,7 @@ class OutputLock:
             if fd is None:
                 continue  # the folder or file went away under us (a holder releasing): try again
             try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                _try_lock(fd)
             except BlockingIOError:
                 holder = Holder.parse(_read(fd))
                 os.close(fd)
@@ -86,7 +102,8 @@ class OutputLock:
                 os.close(fd)  # we locked a file its last holder had already removed
                 continue
             os.ftruncate(fd, 0)
-            os.pwrite(fd, Holder.me().text().encode("utf-8"), 0)
+            os.lseek(fd, 0, os.SEEK_SET)
+            os.write(fd, Holder.me().text().encode("utf-8"))
             self._fd = fd
             return
 
@@ -96,8 +113,8 @@ class OutputLock:
         # Remove the file while still holding it: a waiter that opened it sees it is gone and retries.
         try:
             os.unlink(self.path)
-        except FileNotFoundError:
-            pass
+        except OSError:
+            pass  # gone already, or (Windows) an open file cannot be removed: the next holder reuses it
         os.close(self._fd)
         self._fd = None
         try:
@@ -108,7 +125,8 @@ class OutputLock:
     def _open(self) -> int | None:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW, 0o644)
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
+            return os.open(self.path, flags, 0o644)
         except FileNotFoundError:
             return None
 
@@ -121,6 +139,7 @@ class OutputLock:
 
 def _read(fd: int) -> str:
     try:
-        return os.pread(fd, 4096, 0).decode("utf-8", "replace")
+        os.lseek(fd, 0, os.SEEK_SET)
+        return os.read(fd, 4096).decode("utf-8", "replace")
     except OSError:
         return ""
