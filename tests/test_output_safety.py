@@ -335,3 +335,36 @@ def test_an_out_whose_name_is_too_long_is_a_problem(cli, place: Path) -> None:
     name = "a" * 300
     result = cli("build", "course.yaml", "--roster", "old.csv", "--out", name, cwd=place)
     assert (result.exit_code, result.stdout) == (1, f"{name}:0:0: error: cannot use this --out: File name too long [output]\n")
+
+
+@pytest.mark.parametrize("exchange", [True, False])
+def test_a_reader_always_finds_a_whole_class_during_rebuilds(place: Path, monkeypatch: pytest.MonkeyPatch, exchange: bool) -> None:
+    """With the atomic exchange, --out is never missing and its marker (written last) always there.
+
+    Every step of the swap is slowed down so a reader has time to look; with two renames
+    (no exchange) it then does see the gap, which shows the reader would notice one.
+    """
+    import threading
+
+    if not exchange:
+        monkeypatch.setenv("PMFORGE_TEST_HOOKS", "no-exchange")
+    monkeypatch.setattr(writing, "_hook", lambda point: time.sleep(0.05))
+    built(place, "old.csv", place / "class")
+    missing: list[str] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            if not (place / "class" / MARKER).is_file():
+                missing.append("marker")
+            time.sleep(0.001)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for roster in ("new.csv", "old.csv", "new.csv"):
+            built(place, roster, place / "class")
+    finally:
+        stop.set()
+        reader.join()
+    assert (missing == []) is exchange
