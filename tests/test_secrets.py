@@ -32,7 +32,7 @@ HOSTILE = [
 def course_with_secret(folder: Path, *, leak: bool) -> None:
     """The test course with CLIENT_SECRET from the roster; with ``leak`` a body also carries it."""
     text = COURSE.replace('  ACCESS_TOKEN: {value: "", secret: true}\n',
-                          '  ACCESS_TOKEN: {value: "", secret: true}\n  CLIENT_SECRET: {value: "${CLIENT_SECRET}", secret: true}\n')
+                          '  ACCESS_TOKEN: {value: "", secret: true}\n  CLIENT_SECRET: {value: "${CLIENT_SECRET}", secret: true, kept: a login script reads it}\n')
     if leak:
         text = text.replace("          createdBy: ${ldap}\n", "          createdBy: ${ldap}\n          description: 'note ${CLIENT_SECRET}'\n")
     assert text.count("CLIENT_SECRET") == (3 if leak else 2)
