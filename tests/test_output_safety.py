@@ -368,3 +368,17 @@ def test_a_reader_always_finds_a_whole_class_during_rebuilds(place: Path, monkey
         stop.set()
         reader.join()
     assert (missing == []) is exchange
+
+
+def test_a_teardown_into_an_output_a_build_holds_is_a_problem(place: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pmforge.teardown.making import teardown
+
+    first = pmforge("build", "--out", "class", cwd=place, hooks="pause@locked", stdin=subprocess.PIPE)
+    try:
+        wait_for_pause(first, "locked")
+        monkeypatch.setenv("PMFORGE_LOCK_WAIT", "0")
+        result = teardown(None, None, place / "class")
+        assert [(p.rule, p.message.split(" (")[0]) for p in result.problems] == [("output", "another pmforge build is writing here")]
+    finally:
+        first.communicate(input="", timeout=60)
+    assert first.returncode == 0
