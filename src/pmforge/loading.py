@@ -209,7 +209,7 @@ def read_text(path: Path, file: str, *, limit: int = INPUT_BYTES) -> tuple[str |
     or one that is not a regular file (a FIFO, /dev/zero), is a problem, not an exception."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer that never comes.
-        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         return None, [Problem(file, 0, 0, "no such file", "file-not-found")]
     except IsADirectoryError:
