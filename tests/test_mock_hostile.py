@@ -145,3 +145,10 @@ def test_a_huge_number_is_a_400(session: AepSession) -> None:
 def test_a_valid_definition_still_passes(session: AepSession) -> None:
     status, body = post_raw(session, json.dumps(definition()))
     assert status == 200, body
+
+
+def test_an_overlong_request_line_and_too_many_headers_get_status_lines(mock: MockServer) -> None:
+    status, _, body = exchange(mock, b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\n\r\n")
+    assert (status, json.loads(body)["status"]) == ("HTTP/1.1 414 Request-URI Too Long", 414)
+    status, _, body = exchange(mock, b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: 1\r\n" % index for index in range(200)) + b"\r\n")
+    assert (status, json.loads(body)["status"]) == ("HTTP/1.1 431 Request Header Fields Too Large", 431)
