@@ -102,8 +102,10 @@ def test_names_orders_and_shapes_of_a_course_that_uses_everything(tmp_path: Path
     # A disabled header with a description needs the list form; "on" stays text, not YAML 1.1's true.
     assert form["headers"][1] == {"key": "x-trace", "value": "on", "disabled": True, "description": "switched on by hand"}
     deep = tree[f"{one}/Nested/Deep -one- - -quoted-.request.yaml"]
-    assert deep["scripts"][0] == {"type": "beforeRequest", "code": 'pm.variables.set("a", 1);\nconsole.log("two lines");',
-                                  "language": "text/javascript"}
+    # pmforge's guard against empty inputs ({{BASE}}) runs first, then the author's script as written.
+    assert (deep["scripts"][0]["type"], deep["scripts"][0]["language"]) == ("beforeRequest", "text/javascript")
+    assert deep["scripts"][0]["code"].startswith("(function () {\n    // pmforge: a request whose inputs are empty is not sent")
+    assert deep["scripts"][0]["code"].endswith('})();\npm.variables.set("a", 1);\nconsole.log("two lines");')
     assert [script["type"] for script in tree[f"{V3_ROOT}/.resources/definition.yaml"]["scripts"]] == [
         "http:beforeRequest", "http:afterResponse"]
     assert tree[f"{one}/form - URLENCODED 1.request.yaml"]["pathVariables"] == {"id": "42"}

@@ -19,6 +19,7 @@ from pmforge.loading import Located, PathKey
 from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Item, Request
 from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import WARNING, Problem, has_errors
+from pmforge.scripts import token_problems
 from pmforge.validation import schema_problems
 
 POSTMAN_VARIABLE = re.compile(r"\{\{([^{}]+)\}\}")
@@ -282,6 +283,7 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
     problems += _script_problems(course)
     problems += _body_kind_problems(course)
     problems += _unused_problems(course)
+    problems += [course.source.problem(path, message, "token-request") for path, message in token_problems(course)]
     catalog, catalog_issues = catalog_problems(course)
     problems += catalog_issues
     for request in course.requests():

@@ -98,14 +98,14 @@ def _header_view(header: Header) -> dict[str, Any]:
     return view
 
 
-def _item_view(item: Item, requests: dict[int, int]) -> dict[str, Any]:
+def _item_view(item: Item, requests: dict[int, int], writer: scripts.ScriptWriter) -> dict[str, Any]:
     if isinstance(item, Folder):
         return {
             "folder": True,
             "name": item.name,
             "description": lessons.folder_markdown(item),
             "events": scripts.plain_events(item.scripts),
-            "items": [_item_view(child, requests) for child in item.items],
+            "items": [_item_view(child, requests, writer) for child in item.items],
         }
     return {
         "folder": False,
@@ -115,7 +115,7 @@ def _item_view(item: Item, requests: dict[int, int]) -> dict[str, Any]:
         "method": item.method,
         "headers": [_header_view(header) for header in item.headers],
         "url": url_object(item.url, item.path_variables),
-        "events": scripts.events(item),
+        "events": writer.events(item),
         "body_kind": item.body_kind,
     }
 
@@ -178,8 +178,9 @@ class Renderer:
         self.env.filters["tojson"] = _tojson
         requests = course.requests()
         positions = {id(request): index for index, request in enumerate(requests)}
-        self.items = [_item_view(item, positions) for item in course.items]
-        self.events = scripts.plain_events(course.scripts)
+        writer = scripts.ScriptWriter(course)
+        self.items = [_item_view(item, positions, writer) for item in course.items]
+        self.events = writer.collection_events()
         self.requests = [(request, compiled_body(request.body)) for request in requests]
         # Variables nothing uses are left out, unless the course keeps them on purpose.
         self.environment = lessons.environment_in_use(course)

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from pmforge.problems import has_errors
+from pmforge.rehearsal.drill import run_drill
 from pmforge.rehearsal.newman import NewmanMissing
 from pmforge.rehearsal.rehearsing import DEFAULT_PARALLEL, DEFAULT_POLL_INTERVAL_MS, rehearse as run_rehearsal
 from pmforge.rehearsal.report import print_table
@@ -27,13 +28,16 @@ EXIT_CLEAN, EXIT_FAILED, EXIT_NO_NEWMAN = 0, 1, 2
 @click.option("--polls-to-finish", type=click.IntRange(min=1), default=2, show_default=True,
               help="How many polls the mock takes to finish a segment job.")
 @click.option("--fail-jobs", is_flag=True, help="Make the mock fail every segment job, to rehearse the failure path.")
+@click.option("--drill", is_flag=True, help="Run the class through the mock's fault modes instead; one table of scenario x participant.")
 def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_interval_ms: int, polls_to_finish: int,
-             fail_jobs: bool) -> None:
+             fail_jobs: bool, drill: bool) -> None:
     """Build the class, start a local AEP stand-in, run every participant's collection in Newman, print a table.
 
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
     Exits 1 if the build has problems or any participant fails, 2 if Newman is not installed.
     """
+    if drill:
+        sys.exit(run_drill(course, roster, parallel=parallel))
     try:
         result = run_rehearsal(course, roster, parallel=parallel, polls_to_finish=polls_to_finish,
                                fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms)
