@@ -84,7 +84,8 @@ def _url(url: Any) -> tuple[str, dict[str, str]]:
         host = url.get("host", [])
         host = ".".join(host) if isinstance(host, list) else str(host)
         path = url.get("path", [])
-        path = "/".join(path) if isinstance(path, list) else str(path)
+        # v2.1 may write a path segment as {type, value}.
+        path = "/".join(str(part.get("value", "")) if isinstance(part, dict) else part for part in path) if isinstance(path, list) else str(path)
         raw = (f"{url['protocol']}://" if url.get("protocol") else "") + host + ("/" + path if path else "")
     variables = {entry["key"]: str(entry.get("value", "")) for entry in url.get("variable", []) if "key" in entry}
     return raw, variables

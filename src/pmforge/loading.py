@@ -8,15 +8,20 @@ construct plain data from it, and keep a table from each value's path
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 import yaml
 
-from pmforge.problems import Problem
+from pmforge.problems import Problem, within_text
 
 PathKey = tuple[Any, ...]
+# Deeper nesting than any course or roster needs; below it every recursive step
+# after loading (schemas, rendering, JSON) stays far from Python's recursion limit.
+MAX_DEPTH = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -73,8 +78,24 @@ class Located:
         return Problem(self.file, line, column, message, rule)
 
 
+class _TooDeep(yaml.MarkedYAMLError):
+    pass
+
+
 class _Loader(yaml.SafeLoader):
     """A private SafeLoader, so PyYAML's global loader stays untouched."""
+
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        # PyYAML composes nested collections recursively: stop before Python's stack does.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 # Dates become strings: JSON has no date type, and a body field written
@@ -89,6 +110,27 @@ def _mark(node: yaml.Node) -> tuple[int, int]:
     return node.start_mark.line + 1, node.start_mark.column + 1
 
 
+def _scalar(loader: _Loader, node: yaml.Node, file: str, problems: list[Problem]) -> Any:
+    """Construct a scalar; a value Python or UTF-8 cannot hold is a problem at its place, and None."""
+    line, column = _mark(node)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError as error:  # !!int abc, or an integer past Python's 4,300 digits
+        kind = node.tag.rsplit(":", 1)[-1]
+        if "digits" in str(error):
+            message = f"an integer of {len(node.value)} characters is too long; write it in quotes if it is text"
+        else:
+            message = f"cannot read {node.value[:40]!r} as {kind}"
+        problems.append(Problem(file, line, column, message, "yaml-syntax"))
+        return None
+    if isinstance(value, str) and (surrogate := _SURROGATE.search(value)):
+        # Only an escape ("\ud800") can write one; no file or JSON encoder can carry it.
+        code = f"\\u{ord(surrogate.group()):04x}"
+        problems.append(Problem(file, line, column, f"{code} is half of a UTF-16 surrogate pair, not a character", "yaml-syntax"))
+        return None
+    return value
+
+
 def _walk(
     loader: _Loader,
     node: yaml.Node,
@@ -96,13 +138,22 @@ def _walk(
     located: Located,
     problems: list[Problem],
 ) -> Any:
+    if len(path) > MAX_DEPTH:
+        # The composer caps written nesting; only aliases reach deeper, an alias inside its own anchor without end.
+        raise _TooDeep(None, None, f"nested deeper than {MAX_DEPTH} levels through aliases", node.start_mark)
     located.positions[path] = _mark(node)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         first_seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, column = _mark(key_node)
+                problems.append(Problem(located.file, line, column, "a key must be a string, not a list or mapping", "yaml-syntax"))
+                continue
+            key = _scalar(loader, key_node, located.file, problems)
+            if key is None and key_node.tag != "tag:yaml.org,2002:null":
+                continue  # already reported
             if not isinstance(key, str):
                 # Everything pmforge reads becomes JSON, whose keys are strings.
                 line, column = _mark(key_node)
@@ -122,21 +173,28 @@ def _walk(
     if isinstance(node, yaml.SequenceNode):
         return [_walk(loader, item, path + (index,), located, problems) for index, item in enumerate(node.value)]
     located.styles[path] = node.style
-    return loader.construct_object(node, deep=True)
+    return _scalar(loader, node, located.file, problems)
 
 
 def load_yaml_text(text: str, file: str) -> tuple[Located | None, list[Problem]]:
     """Parse YAML text; return the located data, or None and the syntax problem."""
-    loader = _Loader(text)
     located = Located(file=file, data=None, text=text)
     problems: list[Problem] = []
+    try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as error:
+        # The reader checks every character before parsing starts; a raw control character stops it.
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        what = f"control character U+{error.character:04X}" if error.character < 0x20 or 0x7F <= error.character < 0xA0 else f"character U+{error.character:04X}"
+        return None, [Problem(file, line, column, f"{what} is not allowed in YAML; write it as an escape in a double-quoted string", "yaml-syntax")]
     try:
         node = loader.get_single_node()
         if node is not None:
             located.data = _walk(loader, node, (), located, problems)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = within_text(text, mark.line + 1, mark.column + 1) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
         return None, [Problem(file, line, column, f"YAML syntax error: {message}", "yaml-syntax")]
     except yaml.YAMLError as error:
