@@ -16,11 +16,13 @@ from pmforge.model import Course, build_course
 from pmforge.problems import Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
-from pmforge.roster import Participant, Roster, load_roster
+from pmforge.roster import WINDOWS_RESERVED, Participant, Roster, load_roster
 from pmforge.validation import schema_problems
 from pmforge.writing import Staging, refusal
 
 _UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+_LONGEST_SUFFIX = ".postman_environment.json"
+MAX_NAME_BYTES = 255  # one name in a path, on every common file system
 
 
 @dataclass
@@ -65,7 +67,7 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
     roster, problems = load_roster(roster_path, default_sandbox=course.default_sandbox)
     if roster is None:
         return None, problems
-    problems = course_problems(course, roster_fields=roster.columns)
+    problems = course_problems(course, roster_fields=roster.columns) + _file_name_problems(course)
     if has_errors(problems):
         return None, problems
     try:
@@ -76,7 +78,17 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
 
 
 def file_stem(name: str) -> str:
-    return _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or "collection"
+    stem = _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or "collection"
+    # CON.postman_collection.json is the console on Windows, whatever follows the dot.
+    return stem + "_" if WINDOWS_RESERVED.fullmatch(stem.split(".")[0]) else stem
+
+
+def _file_name_problems(course: Course) -> list[Problem]:
+    """A collection name whose files no file system can name fails here, before anything is written."""
+    size = len((file_stem(course.name) + _LONGEST_SUFFIX).encode("utf-8", "surrogatepass"))
+    if size <= MAX_NAME_BYTES:
+        return []
+    return [course.source.problem(("collection",), f"the collection name makes file names of {size} bytes; file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "course-schema")]
 
 
 def _output_problems(plan: Plan, participant: Participant, rendered: Rendered) -> list[Problem]:

@@ -22,6 +22,7 @@ from pmforge.problems import Problem, has_errors
 from pmforge.validation import schema_problems
 
 POSTMAN_VARIABLE = re.compile(r"\{\{([^{}]+)\}\}")
+_HEADER_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 PARTICIPANT_FIELDS = ("ldap", "sandbox")
 
 # Which schema checks the body of which call: (method, end of the URL path).
@@ -127,7 +128,13 @@ def header_problems(course: Course, request: Request) -> list[Problem]:
             return course.source.problem(header.path, label, rule, key=at_key)
         return course.source.problem(request.path, label, rule)
 
-    return schema_problems(document, "headers.schema.json", locate, rule="headers")
+    problems = schema_problems(document, "headers.schema.json", locate, rule="headers")
+    for header in request.sent_headers:
+        # HTTP forbids these in a field; CR LF would even start a header of its own.
+        bad = _HEADER_CONTROL.search(header.value)
+        if bad:
+            problems.append(course.source.problem(header.path, f"request {request.name!r}: header {header.key} holds a control character (U+{ord(bad.group()):04X}); HTTP allows none but tab", "headers"))
+    return problems
 
 
 def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
@@ -140,12 +147,11 @@ def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
                 if match.group(1) is not None and match.group(1) not in known:
                     choices = ", ".join(sorted(known))
                     problems.append(course.source.problem(path, f"unknown participant value ${{{match.group(1)}}}; known: {choices}", "placeholder"))
-    elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k not in BODY_KEYS}) for request in course.requests()]
-    elsewhere += [((key,), course.source.data[key]) for key in ("collection", "headers") if key in course.source.data]
-    for base, value in elsewhere:
-        for path, text in strings(value, base):
-            if any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
-                problems.append(course.source.problem(path, "participant values (${...}) belong in bodies and environment values only", "placeholder"))
+    # Everywhere else (names, headers, URLs, scripts, descriptions, at any level) one is refused, not written as is.
+    filled = {path for path, _ in allowed_in}
+    for path, text in strings(course.source.data, ()):
+        if not any(path[:len(base)] == base for base in filled) and any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
+            problems.append(course.source.problem(path, "participant values (${...}) belong in bodies and environment values only", "placeholder"))
     return problems
 
 

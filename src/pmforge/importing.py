@@ -245,6 +245,11 @@ def _failing_rules(text: str, file: str) -> list[str]:
     return sorted({problem.rule for problem in problems if problem.severity == ERROR})
 
 
+def _printable(name: str) -> str:
+    """A file name fit for a one-line comment: a line break or any unprintable character as an escape."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in name)
+
+
 def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
     """The course YAML for an exported collection, and warnings about what did not carry over."""
     file = str(path)
@@ -274,7 +279,7 @@ def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
     for key in _UNSUPPORTED:
         if key in data:
             importer.warn(f"the collection's {key} is not imported")
-    header = f"# Imported by pmforge from {path.name}.\n"
+    header = f"# Imported by pmforge from {_printable(path.name)}.\n"
     rules = _failing_rules(_dump(course), file)
     if rules:
         header += "# It fails the checks under settings.rules as exported: they are off until it is mended.\n"

@@ -13,6 +13,7 @@ import math
 import re
 from typing import Any
 
+from pmforge.loading import MAX_DEPTH
 from pmforge.pql.errors import PqlError
 from pmforge.pql.syntax import (
     COMPARISONS, CONNECTIVES, EXACT_INT_LIMIT, KEYWORDS, LIST_TYPE, MAP_LOOKUP, MEMBERSHIP,
@@ -44,11 +45,29 @@ def load_tree(source: str) -> Any:
             tree = json.loads(tree)
     except json.JSONDecodeError as error:
         raise PqlError(f"invalid JSON: {error.msg}", error.pos, rule="pql-json") from None
+    except RecursionError:  # the stdlib decoder's own depth limit, about 1,000 levels
+        raise PqlError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels", 0, rule="pql-json") from None
+    except ValueError as error:  # an integer past Python's 4,300 digits
+        raise PqlError(f"invalid JSON: {str(error).split(';')[0]}", 0, rule="pql-json") from None
     return tree
+
+
+def _depth(tree: Any) -> int:
+    """How deeply lists and objects nest in ``tree``, found without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
 
 
 def from_json(tree: Any) -> Node:
     """Read a pql/json tree in the pmforge subset; raise ``PqlError`` (offset 0) otherwise."""
+    if _depth(tree) > MAX_DEPTH:
+        raise PqlError(f"the pql/json tree is nested deeper than {MAX_DEPTH} levels", rule="pql-json")
     node = _node(tree, "$")
     _require_value(node, "$")
     return node
