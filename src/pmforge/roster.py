@@ -148,7 +148,7 @@ def _rows_from_csv(text: str, file: str) -> tuple[list[Row], list[Problem]]:
 
 def _rows_from_yaml(text: str, file: str) -> tuple[list[Row], list[Problem]]:
     located, problems = load_yaml_text(text, file)
-    if located is None:
+    if located is None or problems:  # a value the reader refused would only be reported again as missing
         return [], problems
     data = located.data
     if isinstance(data, dict) and set(data) == {"participants"}:
