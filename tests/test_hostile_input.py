@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import shared_file
+from tests.conftest import edit_course, shared_file
 
 DEEP = "[" * 150 + "]" * 150
 
@@ -55,18 +55,9 @@ COURSE_CASES = [
 ]
 
 
-def _edit(course_dir: Path, replacements: list[tuple[str, str]]) -> None:
-    course = course_dir / "course.yaml"
-    text = course.read_text(encoding="utf-8")
-    for old, new in replacements:
-        assert old in text, f"{old!r} is not in the test course"
-        text = text.replace(old, new, 1)
-    course.write_text(text, encoding="utf-8")
-
-
 @pytest.mark.parametrize("case, replacements, expected", COURSE_CASES, ids=[case[0] for case in COURSE_CASES])
 def test_hostile_course(cli, course_dir: Path, case: str, replacements: list[tuple[str, str]], expected: str) -> None:
-    _edit(course_dir, replacements)
+    edit_course(course_dir, replacements)
     result = cli("validate", "course.yaml", cwd=course_dir)
     assert (result.exit_code, result.stdout) == (1, expected)
     built = cli("build", "course.yaml", "--out", "out", cwd=course_dir)
@@ -78,7 +69,7 @@ def test_hostile_course(cli, course_dir: Path, case: str, replacements: list[tup
 ROSTER_CASES = [
     ("header-newline", "class.csv", b'ldap,"api\nkey",sandbox\nalice,x,dev\n',
      "class.csv:1:6: error: column name 'api\\nkey' is not a variable name (letters, digits, _ . -) [roster]\n"),
-    ("header-form-feed", b'', b'ldap,"a\fb","c d"\nalice,x,y\n',
+    ("header-form-feed", "class.csv", b'ldap,"a\fb","c d"\nalice,x,y\n',
      "class.csv:1:6: error: column name 'a\\x0cb' is not a variable name (letters, digits, _ . -) [roster]\n"
      "class.csv:1:12: error: column name 'c d' is not a variable name (letters, digits, _ . -) [roster]\n"),
     ("unterminated-quote", "class.csv", b'ldap,sandbox\nalice,dev\n"bob,dev\ncarol,dev\n',
@@ -106,7 +97,6 @@ ROSTER_CASES = [
 
 @pytest.mark.parametrize("case, name, data, expected", ROSTER_CASES, ids=[case[0] for case in ROSTER_CASES])
 def test_hostile_roster(cli, course_dir: Path, case: str, name: str, data: bytes, expected: str) -> None:
-    name = name or "class.csv"
     (course_dir / name).write_bytes(data)
     result = cli("validate", "course.yaml", "--roster", name, cwd=course_dir)
     assert (result.exit_code, result.stdout) == (1, expected)
@@ -116,7 +106,7 @@ def test_hostile_roster(cli, course_dir: Path, case: str, name: str, data: bytes
 
 
 def test_windows_device_name_as_collection_gets_a_safe_file_name(cli, course_dir: Path) -> None:
-    _edit(course_dir, [("collection: Test Course", "collection: nul")])
+    edit_course(course_dir, [("collection: Test Course", "collection: nul")])
     assert cli("build", "course.yaml", "--out", "out", cwd=course_dir).exit_code == 0
     assert sorted(p.name for p in (course_dir / "out" / "alice").iterdir()) == ["nul_.postman_collection.json", "nul_.postman_environment.json"]
 
