@@ -226,3 +226,19 @@ PQL_CASES = [
 def test_hostile_pql(cli, case: str, args: list[str], expected: str) -> None:
     result = cli("pql", *args)
     assert (result.exit_code, result.stdout, result.stderr.splitlines()[0]) == (1, "", expected)
+
+
+@pytest.mark.parametrize(
+    "case, text, expected",
+    [
+        ("deep", "[" * 5000 + "]" * 5000, "fields.json: error: invalid JSON: nested deeper than 100 levels [pql-catalog]"),
+        ("deep-but-decodable", '{"fields": ' + '{"a": ' * 200 + "1" + "}" * 201, "fields.json: error: nested deeper than 100 levels [pql-catalog]"),
+        ("integer", '{"fields": {"a": {"type": "integer", "enum": [' + "9" * 5000 + "]}}}",
+         "fields.json: error: invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits [pql-catalog]"),
+    ],
+    ids=["deep", "deep-but-decodable", "integer"],
+)
+def test_hostile_pql_field_catalog(cli, tmp_path: Path, case: str, text: str, expected: str) -> None:
+    (tmp_path / "fields.json").write_text(text, encoding="utf-8")
+    result = cli("pql", "check", "a = 1", "--fields", "fields.json")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", expected + "\n")

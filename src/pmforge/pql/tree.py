@@ -52,7 +52,7 @@ def load_tree(source: str) -> Any:
     return tree
 
 
-def _depth(tree: Any) -> int:
+def nesting_depth(tree: Any) -> int:
     """How deeply lists and objects nest in ``tree``, found without recursion."""
     deepest, stack = 0, [(tree, 1)]
     while stack:
@@ -66,7 +66,7 @@ def _depth(tree: Any) -> int:
 
 def from_json(tree: Any) -> Node:
     """Read a pql/json tree in the pmforge subset; raise ``PqlError`` (offset 0) otherwise."""
-    if _depth(tree) > MAX_DEPTH:
+    if nesting_depth(tree) > MAX_DEPTH:
         raise PqlError(f"the pql/json tree is nested deeper than {MAX_DEPTH} levels", rule="pql-json")
     node = _node(tree, "$")
     _require_value(node, "$")
