@@ -10,6 +10,7 @@ import pytest
 from tests.conftest import edit_course, shared_file
 
 DEEP = "[" * 150 + "]" * 150
+CONTROL = "holds a control character; HTTP allows none in a header value but tab (CR LF would start a header of its own)"
 
 # (case, replacements in the test course.yaml, expected stdout of `validate`)
 COURSE_CASES = [
@@ -39,10 +40,10 @@ COURSE_CASES = [
      "course.yaml:22:22: error: participant values (${...}) belong in bodies and environment values only [placeholder]\n"
      "course.yaml:23:27: error: participant values (${...}) belong in bodies and environment values only [placeholder]\n"),
     ("header-line-break", [("          Content-Type: application/json\n", "          Content-Type: application/json\n          X-Note: \"a\\r\\nX-Injected: 1\"\n")],
-     "course.yaml:27:19: error: request 'Create': header X-Note holds a control character (U+000D); HTTP allows none but tab [headers]\n"),
+     "course.yaml:27:19: error: request 'Create': headers.x-note: " + CONTROL + " [headers]\n"),
     ("header-nul", [('x-api-key: "{{API_KEY}}"', 'x-api-key: "{{API_KEY}}\\0"')],
-     "course.yaml:16:14: error: request 'Create': header x-api-key holds a control character (U+0000); HTTP allows none but tab [headers]\n"
-     "course.yaml:16:14: error: request 'Read': header x-api-key holds a control character (U+0000); HTTP allows none but tab [headers]\n"),
+     "course.yaml:16:14: error: request 'Create': headers.x-api-key: " + CONTROL + " [headers]\n"
+     "course.yaml:16:14: error: request 'Read': headers.x-api-key: " + CONTROL + " [headers]\n"),
     ("file-name-too-long", [("collection: Test Course", "collection: " + "x" * 300)],
      "course.yaml:2:13: error: the collection name makes file names of 325 bytes; file systems allow 255 (shorten it by 70) [course-schema]\n"),
     ("sandbox-with-newline", [("  sandbox: prod\n", '  sandbox: "prod\\n"\n')],
@@ -124,12 +125,18 @@ def _first_url(items: list) -> dict:
     return {}
 
 
+def _first_request(items: list) -> dict:
+    return _first_request(items[0]["item"]) if "item" in items[0] else items[0]["request"]
+
+
 def _broken(kind: str) -> str:
     data = _sample()
     if kind == "schema-not-a-string":
         data["info"]["schema"] = ["x"]
     elif kind == "host-not-a-string":
         _first_url(data["item"])["host"] = [1, "example"]
+    elif kind == "header-line-break":
+        _first_request(data["item"])["header"][0]["value"] += "\r\nX-Injected: 1"
     elif kind == "variable-key-a-list":
         _first_url(data["item"])["variable"] = [{"key": ["a"], "value": "1"}]
     text = json.dumps(data, indent="\t")
@@ -242,3 +249,11 @@ def test_hostile_pql_field_catalog(cli, tmp_path: Path, case: str, text: str, ex
     (tmp_path / "fields.json").write_text(text, encoding="utf-8")
     result = cli("pql", "check", "a = 1", "--fields", "fields.json")
     assert (result.exit_code, result.stdout, result.stderr) == (1, "", expected + "\n")
+
+
+def test_lint_refuses_a_line_break_in_a_header_value(cli, tmp_path: Path) -> None:
+    (tmp_path / "x.postman_collection.json").write_text(_broken("header-line-break"), encoding="utf-8")
+    result = cli("lint", "x.postman_collection.json")
+    errors = [line for line in result.stdout.splitlines() if ": error: " in line]
+    assert result.exit_code == 1
+    assert errors[0] == f"x.postman_collection.json:45:18: error: request 'Retrieve a list of all export jobs': headers.accept: {CONTROL} [headers]"

@@ -98,6 +98,9 @@ def _messages(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], str, bo
         kind = _json_type(error.instance)
         article = "an" if kind[0] in "aeiou" else "a"
         yield path, f"{subject}: {error.instance!r} is {article} {kind}, expected {_expected(error.validator_value)}", False
+    elif error.validator == "pattern" and "message" in error.schema:
+        # A schema may say in words what its pattern refuses (our own keyword; validators ignore it).
+        yield path, f"{subject}: {error.schema['message']}", False
     elif error.validator == "pattern":
         yield path, f"{subject}: {error.instance!r} does not have the expected form ({error.validator_value})", False
     elif error.validator == "not" and isinstance(error.validator_value, dict) and "required" in error.validator_value:
