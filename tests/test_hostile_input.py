@@ -38,7 +38,7 @@ COURSE_CASES = [
      "course.yaml:3:14: error: participant values (${...}) belong in bodies and environment values only [placeholder]\n"
      "course.yaml:21:11: error: participant values (${...}) belong in bodies and environment values only [placeholder]\n"
      "course.yaml:22:22: error: participant values (${...}) belong in bodies and environment values only [placeholder]\n"
-     "course.yaml:23:27: error: participant values (${...}) belong in bodies and environment values only [placeholder]\n"),
+     "course.yaml:23:27: error: participant values (${...}) belong in bodies and environment values only; a script reads them from the environment, pm.environment.get('ldap') [placeholder]\n"),
     ("header-line-break", [("          Content-Type: application/json\n", "          Content-Type: application/json\n          X-Note: \"a\\r\\nX-Injected: 1\"\n")],
      "course.yaml:27:19: error: request 'Create': headers.x-note: " + CONTROL + " [headers]\n"),
     ("header-nul", [('x-api-key: "{{API_KEY}}"', 'x-api-key: "{{API_KEY}}\\0"')],

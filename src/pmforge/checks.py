@@ -144,7 +144,10 @@ def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
     filled = {path for path, _ in allowed_in}
     for path, text in strings(course.source.data, ()):
         if not any(path[:len(base)] == base for base in filled) and any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
-            problems.append(course.source.problem(path, "participant values (${...}) belong in bodies and environment values only", "placeholder"))
+            message = "participant values (${...}) belong in bodies and environment values only"
+            if "scripts" in path:
+                message += "; a script reads them from the environment, pm.environment.get('ldap')"
+            problems.append(course.source.problem(path, message, "placeholder"))
     return problems
 
 
