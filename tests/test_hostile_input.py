@@ -19,11 +19,11 @@ COURSE_CASES = [
     ("raw-control-character", [("- name: Segments", "- name: Seg\x01ments")],
      "course.yaml:20:14: error: control character U+0001 is not allowed in YAML; write it as an escape in a double-quoted string [yaml-syntax]\n"),
     ("deep-body", [("ttlInDays: 30", "ttlInDays: 30\n          deep: " + DEEP)],
-     "course.yaml:36:111: error: YAML syntax error: nested deeper than 100 levels [yaml-syntax]\n"),
+     "course.yaml:36:111: error: nested deeper than 100 levels, pmforge's limit [yaml-syntax]\n"),
     ("deep-fields", [("collection: Test Course", "collection: Test Course\nfields: " + "{a: " * 120 + "1" + "}" * 120)],
-     "course.yaml:3:402: error: YAML syntax error: nested deeper than 100 levels [yaml-syntax]\n"),
+     "course.yaml:3:402: error: nested deeper than 100 levels, pmforge's limit [yaml-syntax]\n"),
     ("recursive-anchor", [("ttlInDays: 30", "ttlInDays: 30\n          deep: &loop [*loop]")],
-     "course.yaml:36:17: error: YAML syntax error: nested deeper than 100 levels through aliases [yaml-syntax]\n"),
+     "course.yaml:36:17: error: nested deeper than 100 levels through aliases, pmforge's limit [yaml-syntax]\n"),
     ("integer-too-long", [("ttlInDays: 30", "ttlInDays: " + "9" * 5000)],
      "course.yaml:35:22: error: an integer of 5000 characters is too long; write it in quotes if it is text [yaml-syntax]\n"),
     ("not-an-integer", [("ttlInDays: 30", "ttlInDays: !!int thirty")],
@@ -50,9 +50,9 @@ COURSE_CASES = [
      "course.yaml:5:12: error: defaults.sandbox: 'prod\\n' does not have the expected form (^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$) [course-schema]\n"),
     ("pql-deep-parentheses", [(TREE := "value: '{\"nodeType\":\"literal\",\"literalType\":\"Boolean\",\"value\":true}'",
                                "pql: '" + "(" * 3000 + "a = 1" + ")" * 3000 + "'")],
-     "course.yaml:32:59: error: PQL: parentheses and `not`s nested deeper than 40 levels [pql-syntax]\n"),
+     "course.yaml:32:59: error: PQL: parentheses and `not`s nested deeper than 40 levels, pmforge's limit [pql-syntax]\n"),
     ("pql-many-nots", [(TREE, "pql: '" + "not " * 3000 + "a = 1'")],
-     "course.yaml:32:179: error: PQL: parentheses and `not`s nested deeper than 40 levels [pql-syntax]\n"),
+     "course.yaml:32:179: error: PQL: parentheses and `not`s nested deeper than 40 levels, pmforge's limit [pql-syntax]\n"),
 ]
 
 
@@ -92,7 +92,7 @@ ROSTER_CASES = [
     ("lone-surrogate-value", "class.yaml", b'- {ldap: alice, API_KEY: "\\udfff"}\n',
      "class.yaml:1:26: error: \\udfff is half of a UTF-16 surrogate pair, not a character [yaml-syntax]\n"),
     ("deep-yaml", "class.yaml", ("- ldap: alice\n  X: " + DEEP + "\n").encode(),
-     "class.yaml:2:104: error: YAML syntax error: nested deeper than 100 levels [yaml-syntax]\n"),
+     "class.yaml:2:104: error: nested deeper than 100 levels, pmforge's limit [yaml-syntax]\n"),
 ]
 
 
@@ -154,7 +154,7 @@ def _broken(kind: str) -> str:
 # (case, expected problem of both `lint` (first error) and `import`)
 JSON_CASES = [
     ("lone-surrogate", "x.postman_collection.json:4:12: error: a \\u escape names half of a UTF-16 surrogate pair, not a character [json-syntax]"),
-    ("deep", "x.postman_collection.json:2883:111: error: nested deeper than 100 levels [json-syntax]"),
+    ("deep", "x.postman_collection.json:2883:111: error: nested deeper than 100 levels, pmforge's limit [json-syntax]"),
     ("number-too-long", "x.postman_collection.json:2883:8: error: a number of 5000 characters is too long [json-syntax]"),
     ("truncated", "x.postman_collection.json:2882:3: error: expected ',' or '}' after an object member [json-syntax]"),
     ("host-not-a-string", "x.postman_collection.json:84:9: error: host[0] must be a string, not a number [structure]"),
@@ -190,7 +190,7 @@ def test_import_escapes_the_file_name_in_its_comment(cli, tmp_path: Path) -> Non
 
 # (case, .pmforge-lint.yaml text, expected stdout of `lint`)
 CONFIG_CASES = [
-    ("deep", "rules: " + DEEP + "\n", ".pmforge-lint.yaml:1:107: error: YAML syntax error: nested deeper than 100 levels [yaml-syntax]\n"),
+    ("deep", "rules: " + DEEP + "\n", ".pmforge-lint.yaml:1:107: error: nested deeper than 100 levels, pmforge's limit [yaml-syntax]\n"),
     ("control-character", "rules: {no-test: \"off\x02\"}\n",
      ".pmforge-lint.yaml:1:22: error: control character U+0002 is not allowed in YAML; write it as an escape in a double-quoted string [yaml-syntax]\n"),
     ("overrides-not-a-list", "overrides: 5\n",
@@ -219,12 +219,12 @@ def test_course_file_as_lint_settings_with_rules_not_a_mapping(cli, tmp_path: Pa
 
 # (case, command line, expected stderr)
 PQL_CASES = [
-    ("parentheses", ["compile", "(" * 3000 + "a = 1" + ")" * 3000], "<expression>:1:41: error: parentheses and `not`s nested deeper than 40 levels [pql-syntax]"),
-    ("nots", ["compile", "not " * 3000 + "a = 1"], "<expression>:1:161: error: parentheses and `not`s nested deeper than 40 levels [pql-syntax]"),
+    ("parentheses", ["compile", "(" * 3000 + "a = 1" + ")" * 3000], "<expression>:1:41: error: parentheses and `not`s nested deeper than 40 levels, pmforge's limit [pql-syntax]"),
+    ("nots", ["compile", "not " * 3000 + "a = 1"], "<expression>:1:161: error: parentheses and `not`s nested deeper than 40 levels, pmforge's limit [pql-syntax]"),
     ("integer", ["compile", "a = " + "9" * 5000], "<expression>:1:5: error: an integer of 5000 digits is too long [pql-value]"),
     ("not-utf8", ["compile", 'a = "\udcff"'], "<expression>:1:6: error: `\\udcff` is not a character: the text is not UTF-8 [pql-syntax]"),
-    ("explain-deep", ["explain", "[" * 5000 + "]" * 5000], "<json>:1:1: error: invalid JSON: nested deeper than 100 levels [pql-json]"),
-    ("explain-deep-tree", ["explain", "[" * 150 + "]" * 150], "<json>: error: the pql/json tree is nested deeper than 100 levels [pql-json]"),
+    ("explain-deep", ["explain", "[" * 5000 + "]" * 5000], "<json>:1:1: error: invalid JSON: nested deeper than 100 levels, pmforge's limit [pql-json]"),
+    ("explain-deep-tree", ["explain", "[" * 150 + "]" * 150], "<json>: error: the pql/json tree is nested deeper than 100 levels, pmforge's limit [pql-json]"),
     ("explain-integer", ["explain", "9" * 5000], "<json>:1:1: error: invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits [pql-json]"),
 ]
 
@@ -238,8 +238,8 @@ def test_hostile_pql(cli, case: str, args: list[str], expected: str) -> None:
 @pytest.mark.parametrize(
     "case, text, expected",
     [
-        ("deep", "[" * 5000 + "]" * 5000, "fields.json: error: invalid JSON: nested deeper than 100 levels [pql-catalog]"),
-        ("deep-but-decodable", '{"fields": ' + '{"a": ' * 200 + "1" + "}" * 201, "fields.json: error: nested deeper than 100 levels [pql-catalog]"),
+        ("deep", "[" * 5000 + "]" * 5000, "fields.json: error: invalid JSON: nested deeper than 100 levels, pmforge's limit [pql-catalog]"),
+        ("deep-but-decodable", '{"fields": ' + '{"a": ' * 200 + "1" + "}" * 201, "fields.json: error: nested deeper than 100 levels, pmforge's limit [pql-catalog]"),
         ("integer", '{"fields": {"a": {"type": "integer", "enum": [' + "9" * 5000 + "]}}}",
          "fields.json: error: invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits [pql-catalog]"),
     ],

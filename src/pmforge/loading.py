@@ -106,8 +106,9 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+def _mark(node: yaml.Node | _TooDeep) -> tuple[int, int]:
+    mark = node.problem_mark if isinstance(node, _TooDeep) else node.start_mark
+    return mark.line + 1, mark.column + 1
 
 
 def _scalar(loader: _Loader, node: yaml.Node, file: str, problems: list[Problem]) -> Any:
@@ -192,6 +193,9 @@ def load_yaml_text(text: str, file: str) -> tuple[Located | None, list[Problem]]
         node = loader.get_single_node()
         if node is not None:
             located.data = _walk(loader, node, (), located, problems)
+    except _TooDeep as error:
+        line, column = _mark(error)
+        return None, [Problem(file, line, column, f"{error.problem}, pmforge's limit", "yaml-syntax")]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = within_text(text, mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -177,7 +177,7 @@ class _Parser:
     def value(self, at: int, path: PathKey) -> tuple[Any, int]:
         text = self.text
         if len(path) > MAX_DEPTH:
-            raise JsonSyntaxError(f"nested deeper than {MAX_DEPTH} levels", at)
+            raise JsonSyntaxError(f"nested deeper than {MAX_DEPTH} levels, pmforge's limit", at)
         self.document.values[path] = at
         char = text[at:at + 1]
         if self.variables and char == "{" and (match := _VARIABLE.match(text, at)):

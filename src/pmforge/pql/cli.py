@@ -86,11 +86,11 @@ def _load_extension(handle: Any) -> Any:
     except UnicodeDecodeError as error:
         raise PqlError(f"not UTF-8: byte 0x{error.object[error.start]:02x} cannot be decoded", rule="pql-catalog") from None
     except RecursionError:  # the stdlib decoder's own limit, about 1,000 levels
-        raise PqlError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels", rule="pql-catalog") from None
+        raise PqlError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels, pmforge's limit", rule="pql-catalog") from None
     except ValueError as error:  # an integer past Python's 4,300 digits
         raise PqlError(f"invalid JSON: {str(error).split(';')[0]}", rule="pql-catalog") from None
     if nesting_depth(data) > MAX_DEPTH:
-        raise PqlError(f"nested deeper than {MAX_DEPTH} levels", rule="pql-catalog")
+        raise PqlError(f"nested deeper than {MAX_DEPTH} levels, pmforge's limit", rule="pql-catalog")
     return data
 
 

@@ -59,7 +59,7 @@ class _Parser:
     def deeper(self, token: Token) -> None:
         self.nesting += 1
         if self.nesting > MAX_NESTING:
-            raise PqlError(f"parentheses and `not`s nested deeper than {MAX_NESTING} levels", token.offset)
+            raise PqlError(f"parentheses and `not`s nested deeper than {MAX_NESTING} levels, pmforge's limit", token.offset)
 
     # -- token helpers -------------------------------------------------------
 

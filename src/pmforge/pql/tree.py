@@ -46,7 +46,7 @@ def load_tree(source: str) -> Any:
     except json.JSONDecodeError as error:
         raise PqlError(f"invalid JSON: {error.msg}", error.pos, rule="pql-json") from None
     except RecursionError:  # the stdlib decoder's own depth limit, about 1,000 levels
-        raise PqlError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels", 0, rule="pql-json") from None
+        raise PqlError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels, pmforge's limit", 0, rule="pql-json") from None
     except ValueError as error:  # an integer past Python's 4,300 digits
         raise PqlError(f"invalid JSON: {str(error).split(';')[0]}", 0, rule="pql-json") from None
     return tree
@@ -67,7 +67,7 @@ def nesting_depth(tree: Any) -> int:
 def from_json(tree: Any) -> Node:
     """Read a pql/json tree in the pmforge subset; raise ``PqlError`` (offset 0) otherwise."""
     if nesting_depth(tree) > MAX_DEPTH:
-        raise PqlError(f"the pql/json tree is nested deeper than {MAX_DEPTH} levels", rule="pql-json")
+        raise PqlError(f"the pql/json tree is nested deeper than {MAX_DEPTH} levels, pmforge's limit", rule="pql-json")
     node = _node(tree, "$")
     _require_value(node, "$")
     return node
