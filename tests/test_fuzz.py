@@ -111,7 +111,16 @@ def _write(path: Path, text: str) -> None:
     path.write_bytes(text.encode("utf-8", "surrogatepass"))
 
 
-@pytest.mark.parametrize("target", ["course", "roster", "yaml-roster", "collection", "pql"])
+SETTINGS = """rules:
+  no-test: off
+  secret: warning
+overrides:
+  - files: ["*.postman_collection.json"]
+    rules: {headers: error, unknown-key: on}
+"""
+
+
+@pytest.mark.parametrize("target", ["course", "roster", "yaml-roster", "collection", "lint-settings", "pql"])
 def test_fuzz(tmp_path: Path, target: str) -> None:
     rng = random.Random(f"{SEED}-{target}")
     course, roster = _course_texts()
@@ -119,7 +128,7 @@ def test_fuzz(tmp_path: Path, target: str) -> None:
     for case in range(CASES):
         work = tmp_path / str(case)
         work.mkdir()
-        _write(work / "course.yaml", course.replace("example_roster: roster.csv", "example_roster: roster.csv"))
+        _write(work / "course.yaml", course)
         _write(work / "roster.csv", roster)
         if target == "course":
             _write(work / "course.yaml", mutate(course, rng))
@@ -149,8 +158,13 @@ def test_fuzz(tmp_path: Path, target: str) -> None:
                     run(["validate", "course.yaml", "--roster", "roster.csv"], work)
                 else:
                     assert (work / "course.yaml").read_text(encoding="utf-8") == course
+        elif target == "lint-settings":
+            _write(work / ".pmforge-lint.yaml", mutate(SETTINGS, rng))
+            _write(work / "x.postman_collection.json", samples[0])
+            code, out, _ = run(["lint", "."], work)
+            check_problems(out, work)
         else:
             text = rng.choice(['person.gender in ["female"] and not(a.b = 1.5)', 'x.get("k").startsWith("a", false) or y notIn [1, 2]'])
-            run(["pql", "compile", mutate(text, rng)], work)
+            run(["pql", "compile", "--", mutate(text, rng)], work)  # a text may start with "-"
             tree = '{"nodeType":"fnApply","fnName":"=","params":[{"nodeType":"fieldLookup","fieldName":"a","object":{"nodeType":"literal","literalType":"XDMObject","value":"profile"}},{"nodeType":"literal","literalType":"Integer","value":1}]}'
-            run(["pql", "explain", mutate(tree, rng)], work)
+            run(["pql", "explain", "--", mutate(tree, rng)], work)
