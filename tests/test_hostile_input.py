@@ -26,6 +26,8 @@ COURSE_CASES = [
      "course.yaml:36:17: error: nested deeper than 100 levels through aliases, pmforge's limit [yaml-syntax]\n"),
     ("integer-too-long", [("ttlInDays: 30", "ttlInDays: " + "9" * 5000)],
      "course.yaml:35:22: error: an integer of 5000 characters is too long; write it in quotes if it is text [yaml-syntax]\n"),
+    ("line-separator", [("- name: Segments", "- name: Seg\u2028ments")],
+     "course.yaml:21:13: error: YAML syntax error: while scanning a simple key could not find expected ':' [yaml-syntax]\n"),
     ("not-an-integer", [("ttlInDays: 30", "ttlInDays: !!int thirty")],
      "course.yaml:35:22: error: cannot read 'thirty' as int [yaml-syntax]\n"),
     ("list-as-key", [("        expect: {status: 200}\n", "        expect: {status: 200}\n        ? [a]\n        : b\n")],

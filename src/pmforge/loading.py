@@ -8,6 +8,7 @@ construct plain data from it, and keep a table from each value's path
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,7 +66,7 @@ class Located:
         before = str(value)[:offset]
         style = self.styles.get(path)
         if style in ("|", ">"):
-            source = self.text.splitlines()
+            source = self.text.split("\n")  # lines as positions count them: LF only
             first = source[line] if line < len(source) else ""
             indent = len(first) - len(first.lstrip(" "))
             return line + 1 + before.count("\n"), indent + 1 + len(before.rsplit("\n", 1)[-1])
@@ -87,6 +88,16 @@ class _Loader(yaml.SafeLoader):
 
     depth = 0
 
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        # PyYAML also counts U+0085, U+2028, U+2029 and a lone CR as line breaks; editors, and
+        # pmforge's JSON reader, count LF only. Positions are taken from the character index.
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def position(self, mark: yaml.Mark) -> tuple[int, int]:
+        line = bisect.bisect_right(self.line_starts, mark.index)
+        return line, mark.index - self.line_starts[line - 1] + 1
+
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         # PyYAML composes nested collections recursively: stop before Python's stack does.
         self.depth += 1
@@ -106,14 +117,13 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _mark(node: yaml.Node | _TooDeep) -> tuple[int, int]:
-    mark = node.problem_mark if isinstance(node, _TooDeep) else node.start_mark
-    return mark.line + 1, mark.column + 1
+def _mark(loader: _Loader, node: yaml.Node) -> tuple[int, int]:
+    return loader.position(node.start_mark)
 
 
 def _scalar(loader: _Loader, node: yaml.Node, file: str, problems: list[Problem]) -> Any:
     """Construct a scalar; a value Python or UTF-8 cannot hold is a problem at its place, and None."""
-    line, column = _mark(node)
+    line, column = _mark(loader, node)
     try:
         value = loader.construct_object(node, deep=True)
     except ValueError as error:  # !!int abc, or an integer past Python's 4,300 digits
@@ -142,14 +152,14 @@ def _walk(
     if len(path) > MAX_DEPTH:
         # The composer caps written nesting; only aliases reach deeper, an alias inside its own anchor without end.
         raise _TooDeep(None, None, f"nested deeper than {MAX_DEPTH} levels through aliases", node.start_mark)
-    located.positions[path] = _mark(node)
+    located.positions[path] = _mark(loader, node)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         first_seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
-                line, column = _mark(key_node)
+                line, column = _mark(loader, key_node)
                 problems.append(Problem(located.file, line, column, "a key must be a string, not a list or mapping", "yaml-syntax"))
                 continue
             key = _scalar(loader, key_node, located.file, problems)
@@ -157,18 +167,18 @@ def _walk(
                 continue  # already reported
             if not isinstance(key, str):
                 # Everything pmforge reads becomes JSON, whose keys are strings.
-                line, column = _mark(key_node)
+                line, column = _mark(loader, key_node)
                 problems.append(Problem(located.file, line, column, f"a key must be a string: write {str(key)!r} in quotes", "yaml-syntax"))
                 continue
             if key in first_seen:
-                line, column = _mark(key_node)
-                first_line = first_seen[key].start_mark.line + 1
+                line, column = _mark(loader, key_node)
+                first_line = _mark(loader, first_seen[key])[0]
                 problems.append(
                     Problem(located.file, line, column, f"duplicate key {key!r} (first defined on line {first_line})", "duplicate-key")
                 )
                 continue
             first_seen[key] = key_node
-            located.key_positions[path + (key,)] = _mark(key_node)
+            located.key_positions[path + (key,)] = _mark(loader, key_node)
             result[key] = _walk(loader, value_node, path + (key,), located, problems)
         return result
     if isinstance(node, yaml.SequenceNode):
@@ -194,11 +204,11 @@ def load_yaml_text(text: str, file: str) -> tuple[Located | None, list[Problem]]
         if node is not None:
             located.data = _walk(loader, node, (), located, problems)
     except _TooDeep as error:
-        line, column = _mark(error)
+        line, column = loader.position(error.problem_mark)
         return None, [Problem(file, line, column, f"{error.problem}, pmforge's limit", "yaml-syntax")]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line, column = within_text(text, mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = within_text(text, *loader.position(mark)) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
         return None, [Problem(file, line, column, f"YAML syntax error: {message}", "yaml-syntax")]
     except yaml.YAMLError as error:
