@@ -28,6 +28,8 @@ COURSE_CASES = [
      "course.yaml:35:22: error: an integer of 5000 characters is too long; write it in quotes if it is text [yaml-syntax]\n"),
     ("line-separator", [("- name: Segments", "- name: Seg\u2028ments")],
      "course.yaml:21:13: error: YAML syntax error: while scanning a simple key could not find expected ':' [yaml-syntax]\n"),
+    ("url-unclosed-bracket", [('"{{PLATFORM_GATEWAY}}/data/core/ups/segment/definitions/{{SEGMENT_ID}}"', '"https://[platform.adobe.io/x"')],
+     "course.yaml:39:14: error: request 'Read': the url cannot be split into host and path: Invalid IPv6 URL [course-schema]\n"),
     ("not-an-integer", [("ttlInDays: 30", "ttlInDays: !!int thirty")],
      "course.yaml:35:22: error: cannot read 'thirty' as int [yaml-syntax]\n"),
     ("list-as-key", [("        expect: {status: 200}\n", "        expect: {status: 200}\n        ? [a]\n        : b\n")],

@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 from pmforge.expressions import compiled_body, expression_problems
 from pmforge.loading import Located, PathKey
@@ -231,6 +232,18 @@ def _name_problems(course: Course) -> list[Problem]:
     return problems
 
 
+def _url_problems(course: Course) -> list[Problem]:
+    """A URL the renderer cannot split into Postman's parts (an unclosed '[' of an IPv6 host)."""
+    problems = []
+    for request in course.requests():
+        base = request.url.partition("?")[0]
+        try:
+            urlsplit(base) if "://" in base else None
+        except ValueError as error:
+            problems.append(course.source.problem(request.path + ("url",), f"request {request.name!r}: the url cannot be split into host and path: {error}", "course-schema"))
+    return problems
+
+
 def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]:
     """All checks of a course that do not depend on any one participant."""
     problems = _placeholder_problems(course, set(PARTICIPANT_FIELDS) | roster_fields)
@@ -238,6 +251,7 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
     problems += _name_problems(course)
     problems += _script_problems(course)
     problems += _body_kind_problems(course)
+    problems += _url_problems(course)
     catalog, catalog_issues = catalog_problems(course)
     problems += catalog_issues
     for request in course.requests():
