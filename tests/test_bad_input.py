@@ -55,6 +55,7 @@ CASES = [
     ("ttl-string", [("ttlInDays: 30", "ttlInDays: \"30\"")], None,
      "course.yaml:35:22: error: ttlInDays: '30' is a string, expected integer [segment-definition]\n"),
     ("no-sandbox-header", [("  x-sandbox-name: \"{{SANDBOX_NAME}}\"\n", "")], None,
+     "course.yaml:10:3: warning: environment variable SANDBOX_NAME is used by no request or script and is left out; remove it, or say why it stays with kept: [unused-variable]\n"
      "course.yaml:21:9: error: request 'Create': missing required field 'x-sandbox-name' in headers [headers]\n"
      "course.yaml:36:9: error: request 'Read': missing required field 'x-sandbox-name' in headers [headers]\n"),
     ("post-without-content-type", [("        headers:\n          Content-Type: application/json\n", "")], None,

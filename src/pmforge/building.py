@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from pmforge import classpage, handouts
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
 from pmforge.model import Course, build_course
@@ -18,6 +19,7 @@ from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
 from pmforge.roster import WINDOWS_RESERVED, Participant, Roster, load_roster
 from pmforge.validation import schema_problems
+from pmforge.packaging import zip_bytes
 from pmforge.writing import Staging, refusal
 
 _UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
@@ -148,8 +150,11 @@ def validate(course_path: Path | None, roster_path: Path | None) -> Result:
     return Result(problems, participants=count, checked=[checked.course.file, checked.roster.file])
 
 
-def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:
-    """Check, render and write every participant's files; on any problem write nothing."""
+def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, with_handouts: bool = False) -> Result:
+    """Check, render and write every participant's files; on any problem write nothing.
+
+    ``with_handouts`` adds each participant's handout and zip, and the class page.
+    """
     refused = refusal(out_dir)
     if refused:
         return Result([refused])
@@ -157,19 +162,32 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> 
     if checked is None:
         return Result(problems)
     written = participants = 0
+    book = handouts.Handouts(checked.course) if with_handouts else None
+    if book is not None:
+        problems += book.clashes(checked.roster.participants, checked.roster.file)
     try:
         staging = Staging(out_dir)
     except OSError as error:
         return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
     try:
-        for _, files, file_problems in outputs(checked):
+        for participant, files, file_problems in outputs(checked):
             problems += file_problems
             participants += 1
             if has_errors(problems):
                 continue  # keep checking the rest, so one run reports everything
+            if book is not None:
+                files |= book.add(participant, checked.renderer.environment_values(participant), files)
             for relative, text in files.items():
                 staging.write(relative, text)
                 written += 1
+            if book is not None:
+                staging.write_bytes(f"{participant.ldap}.zip", zip_bytes(files))
+                written += 1
+        if book is not None and not has_errors(problems):
+            manifest = book.manifest()
+            staging.write(handouts.MANIFEST, canonical(manifest))
+            staging.write("index.html", classpage.class_page(manifest))
+            written += 2
         if has_errors(problems):
             staging.discard()
             return Result(problems, participants=participants)
@@ -177,6 +195,9 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> 
     except OSError as error:
         staging.discard()
         return Result([Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")])
+    except handouts.HandoutError as error:
+        staging.discard()
+        return Result(problems + [error.problem], participants=participants)
     except BaseException:
         staging.discard()
         raise

@@ -12,6 +12,7 @@ from pmforge.lint.cli import lint
 from pmforge.mock.cli import mock
 from pmforge.pql.cli import pql
 from pmforge.rehearsal.cli import rehearse
+from pmforge.teardown.cli import teardown
 from pmforge.problems import has_errors
 from pmforge.reporting import REPORTERS, fails, format_option, report
 from pmforge.writing import write_text_atomically
@@ -44,12 +45,13 @@ def main() -> None:
 @course_argument
 @roster_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True, help="Directory to write; replaced as a whole once the new build is complete.")
-def build(course: Path | None, roster: Path | None, out_dir: Path) -> None:
+@click.option("--handouts", "with_handouts", is_flag=True, help="Also write DIR/<ldap>/handout.html and .md, DIR/<ldap>.zip and the class page DIR/index.html.")
+def build(course: Path | None, roster: Path | None, out_dir: Path, with_handouts: bool) -> None:
     """Write DIR/<ldap>/<collection>.postman_collection.json and .postman_environment.json for every participant.
 
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
     """
-    result = building.build(course, roster, out_dir)
+    result = building.build(course, roster, out_dir, with_handouts=with_handouts)
     _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}")
 
 
@@ -94,6 +96,7 @@ main.add_command(pql)
 main.add_command(mock)
 main.add_command(lint)
 main.add_command(rehearse)
+main.add_command(teardown)
 
 
 if __name__ == "__main__":  # pragma: no cover

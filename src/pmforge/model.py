@@ -36,6 +36,8 @@ class EnvVar:
     value: str
     secret: bool
     path: PathKey
+    description: str = ""  # where a learner finds the value
+    kept: str = ""  # why it stays in the environment although nothing uses it
 
 
 @dataclass(frozen=True)
@@ -192,7 +194,7 @@ def build_course(located: Located) -> Course:
     environment = []
     for key, value in data.get("environment", {}).items():
         if isinstance(value, dict):
-            environment.append(EnvVar(key, value["value"], bool(value.get("secret", False)), ("environment", key)))
+            environment.append(EnvVar(key, value["value"], bool(value.get("secret", False)), ("environment", key), value.get("description", ""), value.get("kept", "")))
         else:
             environment.append(EnvVar(key, value, False, ("environment", key)))
     roster = data.get("example_roster")

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from pmforge import scripts
+from pmforge import lessons, scripts
 from pmforge.checks import encoded_body
 from pmforge.expressions import compiled_body
 from pmforge.model import PLACEHOLDER, Course, Folder, Header, Item, Request
@@ -98,7 +98,7 @@ def _item_view(item: Item, requests: dict[int, int]) -> dict[str, Any]:
         return {
             "folder": True,
             "name": item.name,
-            "description": item.description,
+            "description": lessons.folder_markdown(item),
             "events": scripts.plain_events(item.scripts),
             "items": [_item_view(child, requests) for child in item.items],
         }
@@ -106,7 +106,7 @@ def _item_view(item: Item, requests: dict[int, int]) -> dict[str, Any]:
         "folder": False,
         "index": requests[id(item)],  # where its body is in the per-participant list
         "name": item.name,
-        "description": item.description,
+        "description": lessons.request_markdown(item),
         "method": item.method,
         "headers": [_header_view(header) for header in item.headers],
         "url": url_object(item.url, item.path_variables),
@@ -176,7 +176,10 @@ class Renderer:
         self.items = [_item_view(item, positions) for item in course.items]
         self.events = scripts.plain_events(course.scripts)
         self.requests = [(request, compiled_body(request.body)) for request in requests]
+        # Variables nothing uses are left out, unless the course keeps them on purpose.
+        self.environment = lessons.environment_in_use(course)
         self.secret_keys = {variable.key for variable in course.environment if variable.secret}
+        self.description = lessons.collection_markdown(course, [variable.key for variable in lessons.learner_fills(course)])
         self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
 
     def _problem(self, name: str, line: int, message: str) -> Problem:
@@ -208,7 +211,7 @@ class Renderer:
 
     def environment_values(self, participant: Participant) -> list[dict[str, Any]]:
         fields = participant.fields()
-        values = {variable.key: fill(variable.value, fields) for variable in self.course.environment}
+        values = {variable.key: fill(variable.value, fields) for variable in self.environment}
         values.update(participant.values)
         return [
             {"key": key, "value": value, "type": "secret" if key in self.secret_keys else "default", "enabled": True}
@@ -222,7 +225,7 @@ class Renderer:
         collection = self._render(
             COLLECTION_TEMPLATE,
             {
-                "collection": {"id": str(collection_id), "name": self.course.name, "description": self.course.description},
+                "collection": {"id": str(collection_id), "name": self.course.name, "description": self.description},
                 "items": self.items,
                 "events": self.events,
                 "bodies": bodies,
