@@ -142,7 +142,7 @@ def test_fuzz(tmp_path: Path, target: str) -> None:
             extra = ["--roster", "class.yaml"] if target == "yaml-roster" else []
             code, out, _ = run(["validate", "course.yaml", *extra], work)
             check_problems(out, work)
-            code, out, _ = run(["build", "course.yaml", *extra, "--out", "out"], work)
+            code, out, _ = run(["build", "course.yaml", *extra, "--collection-format", "both", "--out", "out"], work)
             check_problems(out, work)
             assert (work / "out").exists() == (code == 0), out
         elif target == "collection":

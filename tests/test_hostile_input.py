@@ -261,3 +261,19 @@ def test_lint_refuses_a_line_break_in_a_header_value(cli, tmp_path: Path) -> Non
     errors = [line for line in result.stdout.splitlines() if ": error: " in line]
     assert result.exit_code == 1
     assert errors[0] == f"x.postman_collection.json:45:18: error: request 'Retrieve a list of all export jobs': headers.accept: {CONTROL} [headers]"
+
+
+@pytest.mark.parametrize(
+    "name, why",
+    [("CON", "is a device name on Windows"), ("Segments.", "ends with a dot or a space, which Windows drops"),
+     ("s" * 260, "is 260 bytes long; file systems allow 255")],
+    ids=["device", "final-dot", "long"],
+)
+def test_v3_file_names_from_folder_names(cli, course_dir: Path, name: str, why: str) -> None:
+    edit_course(course_dir, [("- name: Segments", f"- name: '{name}'")])
+    result = cli("validate", "course.yaml", "--collection-format", "v3", cwd=course_dir)
+    message = f"the file name {name[:60]!r} {why}; rename what it is named after [output]"
+    assert (result.exit_code, [line for line in result.stdout.splitlines() if "error" in line]) == (
+        1, [f"roster.csv:2:1: error: output for 'alice': {message}", f"roster.csv:3:1: error: output for 'bob@example.com': {message}"])
+    assert cli("build", "course.yaml", "--collection-format", "both", "--out", "out", cwd=course_dir).exit_code == 1
+    assert not (course_dir / "out").exists()

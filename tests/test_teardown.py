@@ -211,5 +211,5 @@ def test_without_an_environment_list_the_trainer_gets_every_variable_shared_by_a
     environment = json.loads((tmp_path / "out" / FILES[2]).read_text(encoding="utf-8"))
     assert [(v["key"], v["type"]) for v in environment["values"]] == [
         ("PLATFORM_GATEWAY", "default"), ("IMS", "default"), ("API_KEY", "default"), ("CLIENT_SECRET", "secret"),
-        ("IMS_ORG", "default"), ("TECHNICAL_ACCOUNT_ID", "default"), ("SCOPES", "default"),
+        ("IMS_ORG", "default"), ("SCOPES", "default"),
         ("ACCESS_TOKEN", "secret"), ("SEGMENT_ID", "default"), ("JOB_ID", "default"), ("MERGEPOLICY_ID", "default")]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
-from pmforge import classpage, handouts
+from pmforge import classpage, handouts, v3
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
 from pmforge.model import Course, build_course
@@ -25,6 +25,8 @@ from pmforge.writing import Staging, refusal
 _UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _LONGEST_SUFFIX = ".postman_environment.json"
 MAX_NAME_BYTES = 255  # one name in a path, on every common file system
+COLLECTION_FORMATS = ("v2.1", "v3", "both")
+_FORMATS_WRITTEN = {"v2.1": ("v2.1",), "v3": ("v3",), "both": ("v2.1", "v3")}
 
 
 @dataclass
@@ -112,7 +114,7 @@ def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, c
     return problems
 
 
-def outputs(plan: Plan) -> Iterator[tuple[Participant, dict[str, str], list[Problem]]]:
+def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Participant, dict[str, str], list[Problem]]]:
     """For each participant: the files to write (relative path → text) and their problems."""
     stem = file_stem(plan.course.name)
     for participant in plan.roster.participants:
@@ -123,11 +125,31 @@ def outputs(plan: Plan) -> Iterator[tuple[Participant, dict[str, str], list[Prob
             continue
         collection_text = canonical(rendered.collection)
         problems = _output_problems(plan, participant, rendered) + _secret_problems(plan, participant, rendered, collection_text)
-        files = {
-            f"{participant.ldap}/{stem}.postman_collection.json": collection_text,
-            f"{participant.ldap}/{stem}.postman_environment.json": canonical(rendered.environment),
-        }
+        environment_text = canonical(rendered.environment)
+        files = {}
+        if collection_format != "v3":
+            files[f"{participant.ldap}/{stem}.postman_collection.json"] = collection_text
+            files[f"{participant.ldap}/{stem}.postman_environment.json"] = environment_text
+        if collection_format != "v2.1":
+            tree, tree_problems = v3.files(rendered.collection, environment_text, environment_file=f"{stem}.postman_environment.json",
+                                           problem=lambda message, rule, at=participant: Problem(
+                                               plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule))
+            files.update((f"{participant.ldap}/{path}", text) for path, text in tree.items())
+            problems += tree_problems
+        problems += _path_problems(plan, participant, files)
         yield participant, files, problems
+
+
+def _path_problems(plan: Plan, participant: Participant, files: dict[str, str]) -> list[Problem]:
+    """Names in the paths to write that some file system cannot hold (v3 makes files of folder and request names)."""
+    problems = []
+    for part in dict.fromkeys(part for path in files for part in path.split("/")):
+        why = (f"is {len(part.encode('utf-8'))} bytes long; file systems allow {MAX_NAME_BYTES}" if len(part.encode("utf-8")) > MAX_NAME_BYTES
+               else "is a device name on Windows" if WINDOWS_RESERVED.fullmatch(part)
+               else "ends with a dot or a space, which Windows drops" if part.endswith((".", " ")) else None)
+        if why:
+            problems.append(Problem(plan.roster.file, participant.line, 1, f"output for {participant.ldap!r}: the file name {part[:60]!r} {why}; rename what it is named after", "output"))
+    return problems
 
 
 @dataclass
@@ -138,22 +160,24 @@ class Result:
     checked: list[str] = field(default_factory=list)  # the course and roster files read
 
 
-def validate(course_path: Path | None, roster_path: Path | None) -> Result:
-    """Run every check, render every participant, write nothing."""
+def validate(course_path: Path | None, roster_path: Path | None, *, collection_format: str = "v2.1") -> Result:
+    """Run every check of ``build`` in that format, render every participant, write nothing."""
     checked, problems = plan(course_path, roster_path)
     if checked is None:
         return Result(problems, checked=[str(resolve_course(course_path))])
     count = 0
-    for _, _, file_problems in outputs(checked):
+    for _, _, file_problems in outputs(checked, collection_format):
         problems += file_problems
         count += 1
     return Result(problems, participants=count, checked=[checked.course.file, checked.roster.file])
 
 
-def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, with_handouts: bool = False) -> Result:
+def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, with_handouts: bool = False,
+          collection_format: str = "v2.1") -> Result:
     """Check, render and write every participant's files; on any problem write nothing.
 
     ``with_handouts`` adds each participant's handout and zip, and the class page.
+    ``collection_format``: "v2.1" (JSON files), "v3" (a Postman git workspace per participant) or "both".
     """
     refused = refusal(out_dir)
     if refused:
@@ -162,7 +186,7 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
     if checked is None:
         return Result(problems)
     written = participants = 0
-    book = handouts.Handouts(checked.course) if with_handouts else None
+    book = handouts.Handouts(checked.course, formats=_FORMATS_WRITTEN[collection_format]) if with_handouts else None
     if book is not None:
         problems += book.clashes(checked.roster.participants, checked.roster.file)
     try:
@@ -170,7 +194,7 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
     except OSError as error:
         return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
     try:
-        for participant, files, file_problems in outputs(checked):
+        for participant, files, file_problems in outputs(checked, collection_format):
             problems += file_problems
             participants += 1
             if has_errors(problems):

@@ -32,6 +32,14 @@ COLLECTION_TEMPLATE = "collection.json.j2"
 ENVIRONMENT_TEMPLATE = "environment.json.j2"
 
 
+def derived_id(namespace: uuid.UUID, name: str) -> uuid.UUID:
+    """A UUID from a name, always the same: UUID 5's hash, then marked version 4 (variant stays RFC 4122).
+
+    Postman's tooling (``postman workspace prepare``) replaces ids that are not version-4-shaped.
+    """
+    return uuid.UUID(bytes=uuid.uuid5(namespace, name).bytes, version=4)
+
+
 class RenderError(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(str(problem))
@@ -205,8 +213,8 @@ class Renderer:
             raise RenderError(self._problem(name, 0, f"rendered output is not JSON: {error.msg} (output line {error.lineno})")) from None
 
     def ids(self, participant: Participant) -> tuple[uuid.UUID, uuid.UUID]:
-        collection = uuid.uuid5(NAMESPACE, f"collection\0{self.course.name}\0{participant.ldap}")
-        environment = uuid.uuid5(NAMESPACE, f"environment\0{self.course.name}\0{participant.ldap}")
+        collection = derived_id(NAMESPACE, f"collection\0{self.course.name}\0{participant.ldap}")
+        environment = derived_id(NAMESPACE, f"environment\0{self.course.name}\0{participant.ldap}")
         return collection, environment
 
     def environment_values(self, participant: Participant) -> list[dict[str, Any]]:
@@ -229,7 +237,7 @@ class Renderer:
                 "items": self.items,
                 "events": self.events,
                 "bodies": bodies,
-                "item_id": lambda names: str(uuid.uuid5(collection_id, "\0".join(names))),
+                "item_id": lambda names: str(derived_id(collection_id, "\0".join(names))),
             },
         )
         environment = self._render(

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -14,11 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pmforge.rehearsal.executables import find_executable
+
 NEWMAN_VERSION = "6.2.2"
 ENV_OVERRIDE = "PMFORGE_NEWMAN"
 INSTALL_HINT = (f"install it with `npm ci` in the pmforge repository (package.json pins newman {NEWMAN_VERSION}), "
                 f"or `npm install -g newman@{NEWMAN_VERSION}`; or point {ENV_OVERRIDE} at a newman executable")
-_LOCAL_BIN = Path("node_modules") / ".bin"
 
 
 class NewmanMissing(Exception):
@@ -56,32 +55,10 @@ class NewmanRun:
         return self.failed == 0
 
 
-def _local_candidates(start: Path) -> list[Path]:
-    names = ["newman.cmd", "newman"] if os.name == "nt" else ["newman"]
-    return [directory / _LOCAL_BIN / name for directory in (start, *start.parents) for name in names]
-
-
 def find_newman(*, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
     """The Newman to run: $PMFORGE_NEWMAN, else the nearest node_modules/.bin/newman above the
     current directory or this package's source, else ``newman`` on PATH. Raises NewmanMissing."""
-    environ = os.environ if environ is None else environ
-    override = environ.get(ENV_OVERRIDE)
-    if override:
-        if Path(override).is_file():
-            return Path(override)
-        on_path = shutil.which(override, path=environ.get("PATH"))
-        if on_path is None:
-            raise NewmanMissing(f"{ENV_OVERRIDE}={override} is not an executable file")
-        return Path(on_path)
-    # An editable install lives in the repository, whose node_modules `npm ci` filled.
-    for start in ((cwd or Path.cwd()).resolve(), Path(__file__).resolve().parent):
-        for candidate in _local_candidates(start):
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return candidate
-    on_path = shutil.which("newman", path=environ.get("PATH"))
-    if on_path is None:
-        raise NewmanMissing("newman is not installed: no node_modules/.bin/newman here or above, none on PATH")
-    return Path(on_path)
+    return find_executable("newman", override=ENV_OVERRIDE, missing=NewmanMissing, environ=environ, cwd=cwd)
 
 
 def _failure_text(failure: Mapping[str, Any]) -> str:
