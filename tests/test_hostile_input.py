@@ -55,6 +55,14 @@ COURSE_CASES = [
     ("pql-deep-parentheses", [(TREE := "value: '{\"nodeType\":\"literal\",\"literalType\":\"Boolean\",\"value\":true}'",
                                "pql: '" + "(" * 3000 + "a = 1" + ")" * 3000 + "'")],
      "course.yaml:32:59: error: PQL: parentheses and `not`s nested deeper than 40 levels, pmforge's limit [pql-syntax]\n"),
+    ("pql-json-deep", [(TREE, "value: '" + DEEP + "'")],
+     "course.yaml:32:20: error: PQL value: invalid JSON: nested deeper than 100 levels, pmforge's limit [pql-json]\n"),
+    ("pql-json-integer", [(TREE, "value: '" + "9" * 5000 + "'")],
+     "course.yaml:32:20: error: PQL value: invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits [pql-json]\n"),
+    ("pql-json-surrogate", [("\"value\":true", "\"value\":\"\\udfff\"")],
+     "course.yaml:32:20: error: PQL value: a `\\u` escape names half of a UTF-16 surrogate pair, not a character [pql-json]\n"),
+    ("pql-text-surrogate", [(TREE, "pql: 'person.gender = \"\\udfff\"'")],
+     "course.yaml:32:35: error: PQL: a `\\u` escape names half of a UTF-16 surrogate pair, not a character [pql-syntax]\n"),
     ("pql-many-nots", [(TREE, "pql: '" + "not " * 3000 + "a = 1'")],
      "course.yaml:32:179: error: PQL: parentheses and `not`s nested deeper than 40 levels, pmforge's limit [pql-syntax]\n"),
 ]
@@ -228,7 +236,10 @@ PQL_CASES = [
     ("integer", ["compile", "a = " + "9" * 5000], "<expression>:1:5: error: an integer of 5000 digits is too long [pql-value]"),
     ("not-utf8", ["compile", 'a = "\udcff"'], "<expression>:1:6: error: `\\udcff` is not a character: the text is not UTF-8 [pql-syntax]"),
     ("explain-deep", ["explain", "[" * 5000 + "]" * 5000], "<json>:1:1: error: invalid JSON: nested deeper than 100 levels, pmforge's limit [pql-json]"),
-    ("explain-deep-tree", ["explain", "[" * 150 + "]" * 150], "<json>: error: the pql/json tree is nested deeper than 100 levels, pmforge's limit [pql-json]"),
+    ("explain-deep-tree", ["explain", "[" * 150 + "]" * 150], "<json>:1:1: error: the pql/json tree is nested deeper than 100 levels, pmforge's limit [pql-json]"),
+    ("explain-surrogate", ["explain", '{"nodeType":"literal","literalType":"String","value":"\\udfff"}'],
+     "<json>:1:1: error: a `\\u` escape names half of a UTF-16 surrogate pair, not a character [pql-json]"),
+    ("compile-surrogate-escape", ["compile", 'a = "x\\udfff"'], "<expression>:1:5: error: a `\\u` escape names half of a UTF-16 surrogate pair, not a character [pql-syntax]"),
     ("explain-integer", ["explain", "9" * 5000], "<json>:1:1: error: invalid JSON: Exceeds the limit (4300 digits) for integer string conversion: value has 5000 digits [pql-json]"),
 ]
 
@@ -277,3 +288,13 @@ def test_v3_file_names_from_folder_names(cli, course_dir: Path, name: str, why: 
         1, [f"roster.csv:2:1: error: output for 'alice': {message}", f"roster.csv:3:1: error: output for 'bob@example.com': {message}"])
     assert cli("build", "course.yaml", "--collection-format", "both", "--out", "out", cwd=course_dir).exit_code == 1
     assert not (course_dir / "out").exists()
+
+
+@pytest.mark.parametrize("raw", ["[" * 3000 + "]" * 3000, "[" + "9" * 5000 + "]", '{"a": "\\ud800"}'], ids=["deep", "integer", "surrogate"])
+def test_import_keeps_a_raw_body_as_text_when_its_json_cannot_be_data(cli, tmp_path: Path, raw: str) -> None:
+    data = _sample()
+    _first_request(data["item"])["body"] = {"mode": "raw", "raw": raw}
+    (tmp_path / "x.postman_collection.json").write_text(json.dumps(data), encoding="utf-8")
+    result = cli("import", "x.postman_collection.json", "-o", "course.yaml")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (0, "wrote course.yaml")
+    assert f"    raw: '{raw}'\n" in (tmp_path / "course.yaml").read_text(encoding="utf-8")

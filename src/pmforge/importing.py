@@ -23,6 +23,8 @@ from pmforge.lint import structure
 from pmforge.lint.positions import load
 from pmforge.loading import load_yaml_text, read_text
 from pmforge.model import build_course
+from pmforge.pql.errors import PqlError
+from pmforge.pql.tree import decode
 from pmforge.problems import ERROR, WARNING, Problem
 from pmforge.validation import schema_problems
 
@@ -116,8 +118,8 @@ def _body(body: dict[str, Any] | None) -> dict[str, Any]:
         if not raw.strip():
             return {}  # Postman keeps an empty raw body on requests that send none
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError:
+            data = decode(raw)
+        except (json.JSONDecodeError, PqlError):  # not JSON, or JSON a course could not hold as data: kept as text
             return {"raw": _escape(raw)}
         return {"body": _escape(data)} if isinstance(data, (dict, list)) else {"raw": _escape(raw)}
     if mode == "urlencoded":
