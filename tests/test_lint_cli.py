@@ -147,7 +147,7 @@ def test_bad_config_is_a_located_problem(run, folder: Path) -> None:
     config.write_text("rules:\n  no-tests: off\n")
     result = run("--config", str(config), str(folder))
     assert (result.exit_code, result.stdout) == (
-        1, f"{config}:2:3: error: rules: unknown rule 'no-tests'; `pmforge lint --list-rules` lists them [lint-config]\n")
+        1, f"{config}:2:3: error: rules: unknown rule 'no-tests'; did you mean 'no-test'? [lint-config]\n")
 
 
 def test_a_broken_file_does_not_stop_the_others(run, folder: Path) -> None:

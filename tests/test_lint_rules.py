@@ -62,7 +62,7 @@ def test_every_rule_has_a_case() -> None:
 def test_docs_and_hooks_list_the_rules() -> None:
     repo = CASES.parents[1]
     docs = (repo / "docs" / "lint.md").read_text(encoding="utf-8")
-    assert all(f"| `{rule.id}` | {rule.severity} | {rule.summary} |" in docs for rule in RULES.values())
+    assert all(f"| `{rule.id}` | {rule.severity} | {rule.applies} | {rule.summary} |" in docs for rule in RULES.values())
     hooks = yaml.safe_load((repo / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
     assert {hook["id"]: hook["entry"] for hook in hooks} == {"pmforge-validate": "pmforge validate", "pmforge-lint": "pmforge lint"}
     assert all(hook["language"] == "python" for hook in hooks)

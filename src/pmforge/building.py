@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from pmforge import classpage, handouts, v3
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
+from pmforge.lint.settings import LintConfigError, settings_from_mapping
 from pmforge.leaks import environment_secrets, find_leaks
 from pmforge.model import BODY_KEYS, Course, Folder, build_course
 from pmforge.problems import WARNING, Problem, has_errors
@@ -54,6 +55,14 @@ def load_course(path: Path) -> tuple[Course | None, list[Problem]]:
     schema = schema_problems(located.data, "course.schema.json", lambda p, m, r, k: located.problem(p, m, r, key=k), rule="course-schema")
     if problems or schema:
         return None, problems + schema
+    settings = located.data.get("settings") or {}
+    if "rules" in settings:
+        # The same reader as .pmforge-lint.yaml: every rule id is checked against the registry.
+        try:
+            settings_from_mapping({"rules": settings["rules"]}, origin=str(path))
+        except LintConfigError as error:
+            message = str(error).removeprefix(f"{path}: ")
+            return None, [located.problem(("settings",) + error.path, message, "lint-config", key=error.key)]
     return build_course(located), []
 
 

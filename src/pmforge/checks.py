@@ -19,7 +19,8 @@ from pmforge.expressions import compiled_body, expression_problems
 from pmforge.loading import Located, PathKey
 from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Item, Request
 from pmforge.pql.catalog import Catalog, load_catalog
-from pmforge.problems import WARNING, Problem, has_errors
+from pmforge.problems import ERROR, WARNING, Problem, has_errors
+from pmforge.rules import apply_levels
 from pmforge.scripts import token_problems
 from pmforge.validation import schema_problems
 
@@ -254,19 +255,6 @@ def _unused_problems(course: Course) -> list[Problem]:
     ]
 
 
-def apply_rules(problems: list[Problem], rules: dict[str, str]) -> list[Problem]:
-    """Switch rules off, or down to warnings, as a course's settings say."""
-    kept = []
-    for problem in problems:
-        setting = rules.get(problem.rule)
-        if setting == "off":
-            continue
-        if setting in ("warning", "error") and setting != problem.severity:
-            problem = dataclasses.replace(problem, severity=setting)
-        kept.append(problem)
-    return kept
-
-
 def _name_problems(course: Course) -> list[Problem]:
     # Postman looks requests up by name across the whole collection (setNextRequest).
     counts = Counter(request.name for request in course.requests())
@@ -274,7 +262,9 @@ def _name_problems(course: Course) -> list[Problem]:
     problems = []
     for request in course.requests():
         if counts[request.name] > 1 and request.name in seen:
-            problems.append(course.source.problem(request.path + ("name",), f"duplicate request name {request.name!r}", "duplicate-name"))
+            # Stricter than the rule's default: pmforge derives item ids and v3 file names from request names.
+            found = course.source.problem(request.path + ("name",), f"duplicate request name {request.name!r}", "duplicate-name")
+            problems.append(dataclasses.replace(found, severity=ERROR))
         seen.add(request.name)
     return problems
 
@@ -307,4 +297,4 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
         if catalog is not None:
             problems += body_problems(course, request, catalog)
         problems += header_problems(course, request)
-    return apply_rules(problems, course.rules)
+    return apply_levels(problems, course.rules)

@@ -16,17 +16,15 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from pmforge.lint.rules import RULES
 from pmforge.loading import PathKey, load_yaml_text, read_text
-from pmforge.problems import ERROR, WARNING, Problem
+from pmforge.problems import Problem
+from pmforge.rules import LEVELS, OFF, RULES, UnknownRule, apply_levels, get
 
 CONFIG_NAME = ".pmforge-lint.yaml"
-OFF = "off"
-_LEVELS = (OFF, WARNING, ERROR)
 
 
 class LintConfigError(Exception):
@@ -59,16 +57,7 @@ class Settings:
 
     def apply(self, problems: Iterable[Problem], file: str | Path) -> list[Problem]:
         """Drop problems of rules switched off; give the others their configured severity."""
-        levels = self.levels_for(file)
-        kept = []
-        for problem in problems:
-            level = levels.get(problem.rule, problem.severity)
-            if level == OFF:
-                continue
-            # A rule's own warnings (e.g. a deprecated field) stay warnings unless the rule is raised to error.
-            severity = level if problem.rule not in RULES or level != RULES[problem.rule].severity else problem.severity
-            kept.append(problem if severity == problem.severity else replace(problem, severity=severity))
-        return kept
+        return apply_levels(problems, self.levels_for(file))
 
 
 def _matches(file: Path, globs: tuple[str, ...], base: Path | None) -> bool:
@@ -116,11 +105,13 @@ def _levels(rules: Any, where: str, path: PathKey) -> dict[str, str]:
         raise LintConfigError(f"{where}: expected a mapping of rule ids to off, warning or error", path)
     levels = {}
     for rule, level in rules.items():
-        if not isinstance(rule, str) or rule not in RULES:
-            raise LintConfigError(f"{where}: unknown rule {rule!r}; `pmforge lint --list-rules` lists them", path + (rule,), key=True)
+        try:
+            default = get(rule).severity
+        except UnknownRule as error:
+            raise LintConfigError(f"{where}: {error}", path + (rule,), key=True) from None
         # YAML 1.1 reads a bare off/on as a boolean.
-        level = OFF if level is False else RULES[rule].severity if level is True or level == "on" else level
-        if not isinstance(level, str) or level not in _LEVELS:
+        level = OFF if level is False else default if level is True or level == "on" else level
+        if not isinstance(level, str) or level not in LEVELS:
             raise LintConfigError(f"{where}.{rule}: {level!r} is not one of off, warning, error", path + (rule,))
         levels[rule] = level
     return levels
