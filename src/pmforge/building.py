@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pmforge import classpage, handouts, v3
-from pmforge.checks import course_problems
+from pmforge.checks import catalog_problems, course_problems
+from pmforge.course_document import rendered_problems
+from pmforge.rules import apply_levels
 from pmforge.loading import load_yaml_file
 from pmforge.lint.settings import LintConfigError, settings_from_mapping
 from pmforge.leaks import environment_secrets, find_leaks
@@ -84,14 +86,36 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
     roster, problems = load_roster(roster_path, default_sandbox=course.default_sandbox)
     if roster is None:
         return None, problems
-    problems = course_problems(course, roster_fields=roster.columns) + _file_name_problems(course)
-    if has_errors(problems):
+    problems, renderer = check_course(course, roster_fields=roster.columns)
+    if renderer is None or has_errors(problems):
         return None, problems
+    return Plan(course, roster, renderer), problems  # warnings only
+
+
+def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Problem], Renderer | None]:
+    """Every check that does not depend on a participant, once per course, and the renderer when they pass.
+
+    The course checks read the YAML as written; then the course is rendered for a stand-in participant and
+    the lint rules run on that Postman document, each problem mapped back to the course file. What a real
+    participant's values do where they land is checked per participant (``outputs``).
+    """
+    problems = course_problems(course, roster_fields=roster_fields) + _file_name_problems(course)
+    if has_errors(problems):
+        return problems, None
     try:
         renderer = Renderer(course)
+        stand_in = Participant("learner", course.default_sandbox or "sandbox", {name: name.lower() for name in roster_fields})
+        rendered = renderer.render(stand_in)
     except RenderError as error:
-        return None, [error.problem]
-    return Plan(course, roster, renderer), problems  # warnings only
+        return problems + [error.problem], None
+    catalog, _ = catalog_problems(course)
+    if catalog is not None:
+        # A rule the course checks already ran on the YAML as written said it there (more precisely); the same
+        # default header lands in every request, so the same problem comes once.
+        said = {(problem.rule, problem.line) for problem in problems}
+        found = rendered_problems(course, rendered.collection, rendered.environment, catalog)
+        problems += [problem for problem in dict.fromkeys(apply_levels(found, course.rules)) if (problem.rule, problem.line) not in said]
+    return problems, renderer
 
 
 def file_stem(name: str) -> str:

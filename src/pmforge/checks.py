@@ -15,6 +15,7 @@ from collections import Counter
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from pmforge.javascript import next_request_targets
 from pmforge.expressions import compiled_body, expression_problems
 from pmforge.loading import Located, PathKey
 from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Item, Request
@@ -177,9 +178,6 @@ def _variable_problems(course: Course) -> list[Problem]:
     return problems
 
 
-NEXT_REQUEST = re.compile(r"""setNextRequest\(\s*(["'])(.*?)\1\s*\)""")
-
-
 def _scripts(items: list[Item], base: tuple[PathKey, dict[str, str]]) -> Iterator[tuple[PathKey, dict[str, str]]]:
     yield base
     for item in items:
@@ -195,9 +193,9 @@ def _script_problems(course: Course) -> list[Problem]:
     problems = []
     for path, scripts in _scripts(course.items, ((), course.scripts)):
         for listen, script in scripts.items():
-            for match in NEXT_REQUEST.finditer(script):
-                if match.group(2) not in names:
-                    problems.append(course.source.problem(path + ("scripts", listen), f"setNextRequest names {match.group(2)!r}, which is no request of this course", "next-request"))
+            for _, target in next_request_targets(script):
+                if target not in names:
+                    problems.append(course.source.problem(path + ("scripts", listen), f"setNextRequest names {target!r}, which is no request of this course", "next-request"))
     return problems
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from pmforge.checks import POSTMAN_VARIABLE, course_problems
+from pmforge.building import check_course
+from pmforge.checks import POSTMAN_VARIABLE
 from pmforge.lint import structure
 from pmforge.lint.positions import Document, load
 from pmforge.lint.v3_reading import DEFINITION, is_collection, read_collection
@@ -244,8 +245,14 @@ def _failing_rules(text: str, file: str) -> list[str]:
     located, _ = load_yaml_text(text, file)
     if located is None or schema_problems(located.data, "course.schema.json", lambda *a: Problem(file, 1, 1, a[1], a[2]), rule="course-schema"):
         return []
-    problems = course_problems(build_course(located), roster_fields=set())
-    return sorted({problem.rule for problem in problems if problem.severity == ERROR})
+    failing: set[str] = set()
+    while True:  # the rendered document is checked only once the course checks pass: switch off until none fails
+        located.data["settings"] = {"rules": dict.fromkeys(failing, "off")}
+        problems, _ = check_course(build_course(located), roster_fields=set())
+        found = {problem.rule for problem in problems if problem.severity == ERROR}
+        if not found:
+            return sorted(failing)
+        failing |= found
 
 
 def _printable(name: str) -> str:

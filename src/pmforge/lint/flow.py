@@ -7,13 +7,16 @@ word, so these rules guard what a passing CI run silently skips.
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import re
 from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Iterator
 
+from pmforge import javascript
 from pmforge.checks import POSTMAN_VARIABLE, strings
+from pmforge.javascript import code_only
 from pmforge.lint.collection import RequestItem, Script, node_at, scripts
 from pmforge.lint.positions import Document, PathKey
 from pmforge.lint.rules import RULES
@@ -23,7 +26,6 @@ _SETTER = re.compile(
     r"""\b(?:pm\.(?:environment|collectionVariables|globals|variables)\.set|postman\.set(?:Environment|Global)Variable)"""
     r"""\s*\(\s*(["'`])([^"'`$]+)\1"""
 )
-_NEXT = re.compile(r"""\bsetNextRequest\s*\(\s*(["'`])((?:(?!\1).)*)\1""")
 _TEST = re.compile(r"\bpm\.test\s*\(|\btests\s*\[")
 _LEGACY = re.compile(r"\bpostman\.(?:set|get|clear)\w*\s*\(|\bresponse(?:Body|Code|Headers|Time)\b|\btests\s*\[")
 
@@ -33,9 +35,12 @@ def _problem(document: Document, path: PathKey, message: str, rule: str, *, inde
 
 
 def _code_lines(script: Script) -> Iterator[tuple[PathKey, str]]:
+    """Each line of the script with its comments blanked out (a block comment may span lines)."""
+    code = code_only(script.code)
+    at = 0
     for line in script.lines:
-        if not line.text.lstrip().startswith("//"):
-            yield line.path, line.text
+        yield line.path, code[at:at + len(line.text)]
+        at += len(line.text) + 1
 
 
 def variables_set(found: Iterable[Script]) -> set[str]:
@@ -73,15 +78,17 @@ def next_request_targets(document: Document, items: list[RequestItem]) -> list[P
     found = [s for path in _containers(document, items) for s in scripts(node_at(document, path), path)]
     problems = []
     for script in found:
-        for path, text in _code_lines(script):
-            for match in _NEXT.finditer(text):
-                target = match.group(2)
-                if target in names or "${" in target:
-                    continue
-                guess = difflib.get_close_matches(target, sorted(names), n=1, cutoff=0.6)
-                hint = f"; did you mean {guess[0]!r}?" if guess else ""
-                problems.append(_problem(document, path, f"setNextRequest({target!r}) names no request: Newman would stop here, exit 0{hint}",
-                                         "next-request", index=match.start(2)))
+        starts = [0]
+        for line in script.lines:
+            starts.append(starts[-1] + len(line.text) + 1)
+        for offset, target in javascript.next_request_targets(script.code):
+            if target in names:
+                continue
+            number = bisect.bisect_right(starts, offset) - 1
+            guess = difflib.get_close_matches(target, sorted(names), n=1, cutoff=0.6)
+            hint = f"; did you mean {guess[0]!r}?" if guess else ""
+            problems.append(_problem(document, script.lines[number].path, f"setNextRequest({target!r}) names no request: Newman would stop here, exit 0{hint}",
+                                     "next-request", index=offset - starts[number]))
     return problems
 
 
