@@ -132,3 +132,14 @@ def test_an_imported_sample_builds_to_what_lint_accepts_under_its_settings(sampl
     assert not has_errors(result.problems)
     outputs = sorted((tmp_path / "out" / "tester").glob("*.postman_*.json"))
     assert [str(p) for p in lint_files(outputs, settings=load_settings(course)) if p.severity == "error"] == []
+
+
+def test_a_value_is_checked_where_it_lands_per_participant(tmp_path: Path) -> None:
+    # The course checks pass (a ${TEAM} is a name); bob's empty TEAM would send a segment without a name.
+    course = tmp_path / "course.yaml"
+    course.write_text((DATA / "course.yaml").read_text(encoding="utf-8").replace("name: ${ldap} - test", "name: ${TEAM}"), encoding="utf-8")
+    roster = tmp_path / "roster.csv"
+    roster.write_text("ldap,TEAM\nalice,red\nbob,\n", encoding="utf-8")
+    result = building.validate(course, roster)
+    assert [str(p) for p in result.problems] == [
+        f"{roster}:3:1: error: output for 'bob': request 'Create': name: '' should be non-empty [segment-definition]"]

@@ -11,15 +11,15 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pmforge import classpage, handouts, v3
-from pmforge.checks import catalog_problems, course_problems
-from pmforge.course_document import rendered_problems
+from pmforge.checks import BODY_SCHEMAS, catalog_problems, course_problems, encoded_body, strings, url_path
+from pmforge.course_document import CourseDocument, rendered_problems
 from pmforge.rules import apply_levels
 from pmforge.loading import load_yaml_file
 from pmforge.lint.settings import LintConfigError, settings_from_mapping
 from pmforge.leaks import environment_secrets, find_leaks
-from pmforge.model import BODY_KEYS, Course, Folder, build_course
+from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Request, build_course
 from pmforge.problems import WARNING, Problem, has_errors
-from pmforge.rendering import Rendered, Renderer, RenderError, canonical
+from pmforge.rendering import Rendered, Renderer, RenderError, canonical, fill
 from pmforge.resources import bundled_course
 from pmforge.roster import WINDOWS_RESERVED, Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
@@ -108,6 +108,13 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
         rendered = renderer.render(stand_in)
     except RenderError as error:
         return problems + [error.problem], None
+    document = CourseDocument(course, rendered.collection)
+
+    def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
+        return document.problem(path, f"output at {'/'.join(map(str, path)) or '/'}: {message}", rule)
+
+    # The collection's shape is the same for every participant: checked here, once.
+    problems += schema_problems(rendered.collection, "postman-collection.schema.json", locate, rule="postman-schema")
     catalog, _ = catalog_problems(course)
     if catalog is not None:
         # A rule the course checks already ran on the YAML as written said it there (more precisely); the same
@@ -132,13 +139,35 @@ def _file_name_problems(course: Course) -> list[Problem]:
     return [course.source.problem(("collection",), f"the collection name makes file names of {size} bytes; file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "course-schema")]
 
 
-def _output_problems(plan: Plan, participant: Participant, rendered: Rendered) -> list[Problem]:
+def _filled_bodies(plan: Plan) -> list[tuple[Request, Any, str, str]]:
+    """The JSON bodies a participant's values land in, with the schema that checks them: found once per course."""
+    found = []
+    for request, compiled in plan.renderer.requests:
+        if request.body_kind != "json" or not any(PLACEHOLDER.search(text) for _, text in strings(compiled, ())):
+            continue
+        path = url_path(request.url)
+        found += [(request, compiled, schema, rule) for method, suffix, schema, rule in BODY_SCHEMAS
+                  if request.method == method and path.endswith(suffix)]
+    return found
+
+
+def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, bodies: list[tuple[Request, Any, str, str]]) -> list[Problem]:
+    """Per participant, only what its values can change: the bodies they land in, and its environment.
+
+    The collection's shape was checked once per course (``check_course``): a value only ever fills a string.
+    """
     roster_file = plan.roster.file
 
     def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
         return Problem(roster_file, participant.line, 1, f"output for {participant.ldap!r} at {'/'.join(map(str, path)) or '/'}: {message}", rule)
 
-    problems = schema_problems(rendered.collection, "postman-collection.schema.json", locate, rule="postman-schema")
+    problems = []
+    fields = participant.fields()
+    for request, compiled, schema, rule in bodies:
+        def in_body(path: tuple[Any, ...], message: str, rule: str, at_key: bool, name: str = request.name) -> Problem:
+            return Problem(roster_file, participant.line, 1, f"output for {participant.ldap!r}: request {name!r}: {message}", rule)
+
+        problems += schema_problems(encoded_body(fill(compiled, fields)), schema, in_body, rule=rule)
     problems += schema_problems(rendered.environment, "postman-environment.schema.json", locate, rule="environment-schema")
     return problems
 
@@ -178,6 +207,7 @@ def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, c
 def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Participant, dict[str, str], list[Problem]]]:
     """For each participant: the files to write (relative path → text) and their problems."""
     stem = file_stem(plan.course.name)
+    bodies = _filled_bodies(plan)
     for participant in plan.roster.participants:
         try:
             rendered = plan.renderer.render(participant)
@@ -185,7 +215,7 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
             yield participant, {}, [error.problem]
             continue
         collection_text = canonical(rendered.collection)
-        problems = _output_problems(plan, participant, rendered) + _secret_problems(plan, participant, rendered, collection_text)
+        problems = _output_problems(plan, participant, rendered, bodies) + _secret_problems(plan, participant, rendered, collection_text)
         environment_text = canonical(rendered.environment)
         files = {}
         if collection_format != "v3":

@@ -12,6 +12,7 @@ import json
 import traceback
 import uuid
 from dataclasses import dataclass
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -25,6 +26,7 @@ from pmforge.model import PLACEHOLDER, Course, Folder, Header, Item, Request
 from pmforge.problems import Problem
 from pmforge.resources import data_dir
 from pmforge.roster import Participant
+from pmforge.skeleton import Skeleton, Slots
 
 # Namespace of every id pmforge derives: ids depend on names only, never on time.
 NAMESPACE = uuid.UUID("6f1c1b2e-4b0e-5a51-9a7c-2d1f0c8e7a10")
@@ -52,9 +54,9 @@ def canonical(document: Any) -> str:
 
 
 def fill(value: Any, fields: dict[str, str]) -> Any:
-    """Replace ``${name}`` in every string of ``value`` (names were checked beforehand)."""
+    """Replace ``${name}`` in every string of ``value`` (names were checked beforehand; an empty roster cell is empty)."""
     if isinstance(value, str):
-        return PLACEHOLDER.sub(lambda match: "${" if match.group(1) is None else fields[match.group(1)], value) if "${" in value else value
+        return PLACEHOLDER.sub(lambda match: "${" if match.group(1) is None else fields.get(match.group(1), ""), value) if "${" in value else value
     if isinstance(value, dict):
         return {key: fill(item, fields) for key, item in value.items()}
     if isinstance(value, list):
@@ -190,6 +192,8 @@ class Renderer:
         self.secret_keys = {variable.key for variable in course.environment if variable.secret}
         self.description = lessons.collection_markdown(course, [variable.key for variable in lessons.learner_fills(course)])
         self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
+        self._skeleton_made: Skeleton | None | bool = False
+        self._item_id: Callable[[list[str]], str] = str
 
     def _problem(self, name: str, line: int, message: str) -> Problem:
         return Problem(str(self.template_dir / name), line, 1 if line else 0, message, "template")
@@ -227,20 +231,38 @@ class Renderer:
             for key, value in values.items()
         ]
 
+    def _collection(self, collection_id: Any, bodies: Sequence[Any]) -> Any:
+        return self._render(
+            COLLECTION_TEMPLATE,
+            {
+                "collection": {"id": collection_id, "name": self.course.name, "description": self.description},
+                "items": self.items,
+                "events": self.events,
+                "bodies": bodies,
+                "item_id": self._item_id,
+            },
+        )
+
+    def _skeleton(self) -> Skeleton | None:
+        """The collection rendered once, with slots for what differs per participant (ids and bodies)."""
+        if self._skeleton_made is False:
+            slots = Slots()
+            self._item_id = lambda names: slots(lambda filled, key="\0".join(names): str(derived_id(filled[0], key)))
+            document = self._collection(slots(lambda filled: str(filled[0])),
+                                        [slots(lambda filled, index=index: filled[1][index]) for index in range(len(self.requests))])
+            self._skeleton_made = Skeleton.find(document, slots)
+        return self._skeleton_made
+
     def render(self, participant: Participant) -> Rendered:
         fields = participant.fields()
         collection_id, environment_id = self.ids(participant)
         bodies = [_body(request, body, fields) for request, body in self.requests]
-        collection = self._render(
-            COLLECTION_TEMPLATE,
-            {
-                "collection": {"id": str(collection_id), "name": self.course.name, "description": self.description},
-                "items": self.items,
-                "events": self.events,
-                "bodies": bodies,
-                "item_id": lambda names: str(derived_id(collection_id, "\0".join(names))),
-            },
-        )
+        skeleton = self._skeleton()
+        if skeleton is not None:
+            collection = skeleton.fill((collection_id, bodies))
+        else:
+            self._item_id = lambda names: str(derived_id(collection_id, "\0".join(names)))
+            collection = self._collection(str(collection_id), bodies)
         environment = self._render(
             ENVIRONMENT_TEMPLATE,
             {

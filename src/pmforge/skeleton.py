@@ -1,0 +1,66 @@
+"""A document rendered once per course, with slots where each participant's values go.
+
+The collection template is rendered once with a marker string in place of every participant-dependent
+value (the collection's id, each item's id, each request body); the markers are found once in the parsed
+document. Per participant the slots are filled by copying only the containers on the way to them: every
+other part of the document is shared, never rendered, parsed or copied again. So nothing that reads a
+filled document may change it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from pmforge.checks import strings
+
+_MARK = re.compile("\ue000pmforge-slot-([0-9]+)\ue000")
+
+
+class Slots:
+    """Markers handed to a template, each remembering how to make its participant's value."""
+
+    def __init__(self) -> None:
+        self.makers: list[Callable[[Any], Any]] = []
+
+    def __call__(self, make: Callable[[Any], Any]) -> str:
+        self.makers.append(make)
+        return f"\ue000pmforge-slot-{len(self.makers) - 1}\ue000"
+
+
+class Skeleton:
+    """The parsed document with its slots; ``find`` gives ``None`` when a marker did not land as a whole value."""
+
+    def __init__(self, document: Any, tree: dict[Any, Any], makers: Sequence[Callable[[Any], Any]]) -> None:
+        self.document, self.tree, self.makers = document, tree, list(makers)
+
+    @classmethod
+    def find(cls, document: Any, slots: Slots) -> Skeleton | None:
+        tree: dict[Any, Any] = {}
+        seen: set[int] = set()
+        for path, text in strings(document, ()):
+            match = _MARK.search(text)
+            if match is None:
+                continue
+            number = int(match.group(1))
+            if match.group() != text or number in seen:
+                return None  # a marker inside a longer string: this template cannot be filled by slots
+            seen.add(number)
+            node = tree
+            for part in path[:-1]:
+                node = node.setdefault(part, {})
+            node[path[-1]] = number
+        return cls(document, tree, slots.makers)  # a marker the template did not use (a request without a body) is no slot
+
+    def fill(self, context: Any) -> Any:
+        values = [make(context) for make in self.makers]
+        return _filled(self.document, self.tree, values)
+
+
+def _filled(node: Any, tree: dict[Any, Any], values: list[Any]) -> Any:
+    copy = dict(node) if isinstance(node, dict) else list(node)
+    for key, sub in tree.items():
+        copy[key] = values[sub] if isinstance(sub, int) else _filled(node[key], sub, values)
+    return copy
+
