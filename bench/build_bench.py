@@ -2,9 +2,14 @@
 
 The floor serialises and writes the same bytes without pmforge: the documents
 pmforge produced, dumped with json.dumps and written file by file. Both are
-measured in the same run, so the ratio holds across machines.
+measured in the same run, so the ratio holds across machines. Every file is
+checked: the build runs every check of ``pmforge build``.
 
-    python bench/build_bench.py [SIZES...]
+On a shared machine one run says little: ``--repeat N`` builds and writes the
+floor N times, interleaved, and prints each run, the spread (the noise) and the
+ratio of the best times.
+
+    python bench/build_bench.py [--repeat N] [SIZES...]
 """
 
 from __future__ import annotations
@@ -41,36 +46,54 @@ def floor(out: Path, documents: list[tuple[str, object]]) -> float:
     return time.perf_counter() - start
 
 
-def run(size: int, work: Path) -> None:
+def run(size: int, work: Path, repeat: int) -> None:
     roster = work / f"roster-{size}.csv"
     make_roster(roster, size)
-    out = work / f"out-{size}"
-    start = time.perf_counter()
-    result = building.build(None, roster, out)
-    elapsed = time.perf_counter() - start
-    if result.problems:
-        raise SystemExit(f"build failed: {result.problems[:3]}")
-    # Measured before the floor, which holds every document in memory at once.
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    documents = [
-        (str(path.relative_to(out)), json.loads(path.read_text(encoding="utf-8")))
-        for path in sorted(out.glob("*/*.json"))
-    ]
-    base = floor(work / f"floor-{size}", documents)
-    per = elapsed / size * 1000
-    print(
-        f"{size:>6} participants: pmforge {elapsed:6.2f} s = {per:.3f} ms/participant; "
-        f"floor {base:5.2f} s = {base / size * 1000:.3f} ms/participant; ratio {elapsed / base:4.1f}x; "
-        f"peak RSS after the build {peak:.0f} MiB"
-    )
+    builds, floors = [], []
+    for attempt in range(repeat):
+        out = work / f"out-{size}"
+        shutil.rmtree(out, ignore_errors=True)
+        start = time.perf_counter()
+        result = building.build(None, roster, out)
+        elapsed = time.perf_counter() - start
+        if result.problems:
+            raise SystemExit(f"build failed: {result.problems[:3]}")
+        # Measured before the floor, which holds every document in memory at once.
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        documents = [
+            (str(path.relative_to(out)), json.loads(path.read_text(encoding="utf-8")))
+            for path in sorted(out.glob("*/*.json"))
+        ]
+        shutil.rmtree(work / f"floor-{size}", ignore_errors=True)
+        base = floor(work / f"floor-{size}", documents)
+        del documents
+        builds.append(elapsed)
+        floors.append(base)
+        per = elapsed / size * 1000
+        print(
+            f"{size:>6} participants: pmforge {elapsed:6.2f} s = {per:.3f} ms/participant; "
+            f"floor {base:5.2f} s = {base / size * 1000:.3f} ms/participant; ratio {elapsed / base:4.2f}x; "
+            f"peak RSS after the build {peak:.0f} MiB",
+            flush=True,
+        )
+    if repeat > 1:
+        print(
+            f"{size:>6} participants, {repeat} runs: pmforge {min(builds):.2f}-{max(builds):.2f} s, "
+            f"floor {min(floors):.2f}-{max(floors):.2f} s (spread = noise); best against best {min(builds) / min(floors):.2f}x",
+            flush=True,
+        )
 
 
 def main() -> None:
-    sizes = [int(arg) for arg in sys.argv[1:]] or [1000, 10000]
+    args = sys.argv[1:]
+    repeat = 1
+    if args[:1] == ["--repeat"]:
+        repeat, args = int(args[1]), args[2:]
+    sizes = [int(arg) for arg in args] or [1000, 10000]
     work = Path(tempfile.mkdtemp(prefix="pmforge-bench-"))
     try:
         for size in sizes:
-            run(size, work)
+            run(size, work, repeat)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
