@@ -1,0 +1,79 @@
+"""The rehearsal's files: ``--report DIR`` (JSON for the class page and CI) and ``--junit FILE``.
+
+Both are written whole or not at all, and hold no secret value: the runs' texts were masked when
+they were read (see newman.from_report).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+from xml.etree import ElementTree
+
+from pmforge.problems import Problem
+from pmforge.rehearsal.results import ParticipantResult, Rehearsal
+from pmforge.writing import write_text_atomically
+
+REPORT_FOLDER = "rehearsal"
+SUMMARY_FILE = "summary.json"
+
+
+def _json(data: Any) -> str:
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_report(rehearsal: Rehearsal, directory: Path) -> list[Problem]:
+    """``DIR/rehearsal/<ldap>.json`` for each participant, then ``DIR/rehearsal/summary.json``."""
+    folder = directory / REPORT_FOLDER
+    problems = [problem for result in rehearsal.results
+                if (problem := write_text_atomically(folder / f"{result.ldap}.json", _json(result.to_json())))]
+    summary = write_text_atomically(folder / SUMMARY_FILE, _json(rehearsal.to_json()))
+    return [*problems, *([summary] if summary else [])]
+
+
+def _suite(result: ParticipantResult) -> ElementTree.Element:
+    run = result.run
+    suite = ElementTree.Element("testsuite", name=result.ldap, time=f"{run.duration_s:.3f}")
+    ElementTree.SubElement(ElementTree.SubElement(suite, "properties"), "property", name="sandbox",
+                           value=result.sandbox)
+    failures = errors = skipped = 0
+    for check in run.checks:
+        name = check.name if check.attempt == 1 else f"{check.name} (run {check.attempt})"
+        case = ElementTree.SubElement(suite, "testcase", classname=check.step, name=name)
+        if check.skipped:
+            skipped += 1
+            ElementTree.SubElement(case, "skipped")
+        elif check.error is not None and check.kind == "assertion":
+            failures += 1
+            ElementTree.SubElement(case, "failure", message=check.error, type="AssertionError").text = check.error
+        elif check.error is not None:
+            errors += 1
+            ElementTree.SubElement(case, "error", message=check.error, type=check.kind).text = check.error
+    if not run.checks and not run.ok:
+        # Nothing ran far enough to assert anything: say why in one testcase.
+        errors += 1
+        case = ElementTree.SubElement(suite, "testcase", classname="collection", name="run")
+        message = "; ".join(run.failures) or "failed"
+        ElementTree.SubElement(case, "error", message=message, type="run").text = message
+    suite.set("tests", str(len(suite.findall("testcase"))))
+    suite.set("failures", str(failures))
+    suite.set("errors", str(errors))
+    suite.set("skipped", str(skipped))
+    return suite
+
+
+def junit_xml(rehearsal: Rehearsal) -> str:
+    """One testsuite per participant, named with the ldap; one testcase per assertion, its class the step."""
+    root = ElementTree.Element("testsuites", name=rehearsal.collection or "pmforge rehearse",
+                               time=f"{rehearsal.wall_s:.3f}")
+    suites = [_suite(result) for result in rehearsal.results]
+    root.extend(suites)
+    for attribute in ("tests", "failures", "errors"):
+        root.set(attribute, str(sum(int(suite.get(attribute, "0")) for suite in suites)))
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, encoding="unicode") + "\n"
+
+
+def write_junit(rehearsal: Rehearsal, path: Path) -> Problem | None:
+    return write_text_atomically(path, junit_xml(rehearsal))

@@ -1,0 +1,184 @@
+'use strict';
+// Runs a whole class in one Node process: Newman's library (newman.run) once per participant,
+// spread over a few worker threads, with a bounded number of runs in flight.
+//
+//   node runner.js JOB.json
+//
+// JOB.json: {"newman": "<newman package directory>", "workers": 2, "parallel": 8, "timeout_ms": 300000,
+//            "pool": true, "participants": [{"id": 0, "collection": "...", "environment": "...",
+//            "env_vars": {"NAME": "value"}, "secret_names": ["CLIENT_SECRET"]}]}
+//
+// Writes one JSON line per finished participant to stdout, in the order they finish:
+//   {"type": "result", "id": 0, "time_s": 1.2, "report": {"run": {...}, "environment": {"values": [...]}}}
+// where "report" has the shape of Newman's JSON report, trimmed to what pmforge reads; or
+//   {"type": "result", "id": 0, "time_s": 0.1, "error": "message"} when Newman could not run it at all.
+// Then {"type": "done"}; {"type": "fatal", "message": "..."} (exit 3) when Newman cannot be loaded.
+// Ends when its standard input closes (its parent is gone), on SIGINT and on SIGTERM.
+
+const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
+const fs = require('fs');
+const path = require('path');
+
+function main() {
+    const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+    const queue = job.participants.slice();
+    const total = queue.length;
+    const workerCount = Math.max(1, Math.min(job.workers || 1, total || 1));
+    const perWorker = Math.max(1, Math.ceil((job.parallel || 1) / workerCount));
+    let finished = 0;
+
+    const write = (message) => process.stdout.write(JSON.stringify(message) + '\n');
+    const stop = (code) => process.exit(code);
+    // The parent holds our stdin open: when it goes away, so do we.
+    process.stdin.on('end', () => stop(130));
+    process.stdin.on('error', () => stop(130));
+    process.stdin.resume();
+    process.stdout.on('error', () => stop(130));  // EPIPE: nobody reads the results any more
+    process.on('SIGINT', () => stop(130));
+    process.on('SIGTERM', () => stop(143));
+
+    if (total === 0) {
+        write({ type: 'done' });
+        stop(0);
+    }
+    for (let index = 0; index < workerCount; index += 1) {
+        const worker = new Worker(__filename, {
+            workerData: { newman: job.newman, timeoutMs: job.timeout_ms || 0, pool: job.pool !== false },
+            stdout: true,  // Newman's own console output must never mix with our JSON lines
+        });
+        worker.stdout.resume();
+        const feed = () => {
+            if (queue.length) { worker.postMessage(queue.shift()); }
+        };
+        worker.on('message', (message) => {
+            if (message.type === 'ready') {
+                for (let slot = 0; slot < perWorker; slot += 1) { feed(); }
+                return;
+            }
+            if (message.type === 'fatal') {
+                write(message);
+                stop(3);
+            }
+            write(message);
+            finished += 1;
+            if (finished === total) {
+                write({ type: 'done' });
+                stop(0);
+            }
+            feed();
+        });
+        worker.on('error', (error) => {
+            write({ type: 'fatal', message: `runner worker failed: ${error && error.stack || error}` });
+            stop(3);
+        });
+    }
+}
+
+// -- in a worker thread ---------------------------------------------------------------------------
+
+// Booting Postman's script sandbox (a fresh VM context holding its whole bundle) is about half of a
+// run's CPU. One run at a time may use a context, and a context goes back to the pool only when
+// its run ended cleanly, with the listeners that run added removed again.
+const RUN_EVENTS = ['console', 'error', 'execution.error', 'execution.assertion'];
+
+function sandboxPool(newmanDir) {
+    const runtimeDir = path.dirname(require.resolve('postman-runtime/package.json', { paths: [newmanDir] }));
+    const sandbox = require(require.resolve('postman-sandbox', { paths: [runtimeDir] }));
+    const idle = [];
+    const create = sandbox.createContext;
+    sandbox.createContext = function (options, callback) {
+        const context = idle.pop();
+        if (!context) { return create.call(this, options, callback); }
+        process.nextTick(callback, null, context);
+    };
+    return {
+        release (context, reusable) {
+            if (!context) { return; }
+            const busy = context._executing && Object.keys(context._executing).length > 0;
+            if (!reusable || busy || typeof context.removeAllListeners !== 'function') {
+                if (typeof context.dispose === 'function') { context.dispose(); }
+                return;
+            }
+            RUN_EVENTS.forEach((name) => context.removeAllListeners(name));
+            idle.push(context);
+        },
+    };
+}
+
+function trimmedReport(summary, secretNames) {
+    const run = summary.run || {};
+    const stats = run.stats || {};
+    const message = (error) => error && { name: error.name, message: error.message, test: error.test };
+    const environment = summary.environment;
+    return {
+        run: {
+            stats: { requests: stats.requests, assertions: stats.assertions },
+            executions: (run.executions || []).map((execution) => ({
+                item: { name: execution.item && execution.item.name },
+                assertions: (execution.assertions || []).map((assertion) => ({
+                    assertion: assertion.assertion, skipped: assertion.skipped, error: message(assertion.error),
+                })),
+                requestError: message(execution.requestError),
+            })),
+            failures: (run.failures || []).map((failure) => ({
+                error: message(failure.error), at: failure.at, source: { name: failure.source && failure.source.name },
+            })),
+            error: message(run.error),
+        },
+        // Only the secrets' final values, so that pmforge can keep them out of everything it writes.
+        environment: {
+            values: secretNames.map((key) => ({ key, value: environment ? environment.get(key) : undefined }))
+                .filter((variable) => typeof variable.value === 'string' && variable.value !== ''),
+        },
+    };
+}
+
+function work() {
+    let newman;
+    try {
+        newman = require(workerData.newman);
+    }
+    catch (error) {
+        parentPort.postMessage({ type: 'fatal', message: `cannot load Newman from ${workerData.newman}: ${error.message}` });
+        return;
+    }
+    let pool = null;
+    if (workerData.pool) {
+        try { pool = sandboxPool(workerData.newman); }
+        catch (error) { pool = null; }  // a Newman laid out differently: every run boots its own sandbox
+    }
+    parentPort.on('message', (participant) => {
+        const started = process.hrtime.bigint();
+        const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+        let run = null;
+        let emitter;
+        try {
+            emitter = newman.run({
+                collection: participant.collection,
+                environment: participant.environment,
+                envVar: Object.entries(participant.env_vars || {}).map(([key, value]) => ({ key, value })),
+                reporters: [],
+                timeout: workerData.timeoutMs,
+            }, (error, summary) => {
+                if (pool && run) { pool.release(run.host, !error); }
+                const result = { type: 'result', id: participant.id, time_s: seconds() };
+                if (error && !(summary && summary.run)) {
+                    result.error = error.message || String(error);
+                }
+                else {
+                    result.report = trimmedReport(summary, participant.secret_names || []);
+                    if (error) { result.report.run.error = { message: error.message || String(error) }; }
+                }
+                parentPort.postMessage(result);
+            });
+        }
+        catch (error) {
+            parentPort.postMessage({ type: 'result', id: participant.id, time_s: seconds(), error: error.message });
+            return;
+        }
+        emitter.on('start', (error, state) => { run = state && state.run; });
+    });
+    parentPort.postMessage({ type: 'ready' });
+}
+
+if (isMainThread) { main(); } else { work(); }
