@@ -161,10 +161,22 @@ def secret_values(environment: Path | None, env_vars: Mapping[str, str] | None,
     return values
 
 
+MASK = "***"
+MASKED_PREFIX = 8  # a secret's first characters, at least this many, are masked too: messages cut values short
+
+
 def masked(text: str, secrets: Collection[str]) -> str:
-    """``text`` with every secret value replaced by ``***`` (longest first, so none shows in part)."""
+    """``text`` with every secret value replaced by ``***``, and any cut-off start of one too
+    (chai shortens long values in its messages: ``expected 'eyJhbGciOiJSUzI1NiIsIng1dSI6…'``)."""
     for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, "***")
+        start = secret[:MASKED_PREFIX]
+        found = text.find(start)
+        while found != -1:
+            end = found + len(start)
+            while end < len(text) and end - found < len(secret) and text[end] == secret[end - found]:
+                end += 1
+            text = text[:found] + MASK + text[end:]
+            found = text.find(start, found + len(MASK))
     return text
 
 

@@ -12,7 +12,8 @@
 //   {"type": "result", "id": 0, "time_s": 1.2, "report": {"run": {...}, "environment": {"values": [...]}}}
 // where "report" has the shape of Newman's JSON report, trimmed to what pmforge reads; or
 //   {"type": "result", "id": 0, "time_s": 0.1, "error": "message"} when Newman could not run it at all.
-// Then {"type": "done"}; {"type": "fatal", "message": "..."} (exit 3) when Newman cannot be loaded.
+// Then {"type": "done"}; {"type": "fatal", "message": "..."} (exit 3) when Newman cannot be loaded;
+// exit 4, with a line on stderr, when a worker thread dies.
 // Ends when its standard input closes (its parent is gone), on SIGINT and on SIGTERM.
 
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
@@ -23,7 +24,7 @@ function main() {
     const job = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
     const queue = job.participants.slice();
     const total = queue.length;
-    const workerCount = Math.max(1, Math.min(job.workers || 1, total || 1));
+    const workerCount = Math.max(1, Math.min(job.workers || 1, job.parallel || 1, total || 1));
     const perWorker = Math.max(1, Math.ceil((job.parallel || 1) / workerCount));
     let finished = 0;
 
@@ -58,6 +59,7 @@ function main() {
             if (message.type === 'fatal') {
                 write(message);
                 stop(3);
+                return;
             }
             write(message);
             finished += 1;
@@ -67,9 +69,14 @@ function main() {
             }
             feed();
         });
+        // A worker that dies takes its runs with it: say so and stop; pmforge marks whoever did not finish.
         worker.on('error', (error) => {
-            write({ type: 'fatal', message: `runner worker failed: ${error && error.stack || error}` });
-            stop(3);
+            process.stderr.write(`pmforge runner: a worker failed: ${error && error.stack || error}\n`);
+            stop(4);
+        });
+        worker.on('exit', (code) => {
+            process.stderr.write(`pmforge runner: a worker exited with code ${code} before the class finished\n`);
+            stop(4);
         });
     }
 }

@@ -90,7 +90,7 @@ def find_node(environ: Mapping[str, str] | None = None) -> Path:
     return Path(found)
 
 
-def _stopped(job: Job, reason: str) -> NewmanRun:
+def _stopped(reason: str) -> NewmanRun:
     return NewmanRun(exit_code=-1, requests=0, assertions=0, assertions_failed=0, failures=(reason,), duration_s=0.0)
 
 
@@ -114,7 +114,7 @@ def run_class(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: floa
     for every run, as ``newman run`` does. Stopping the iteration stops the process."""
     package = newman_package(tool)
     node = find_node()
-    workers = workers or max(1, min(os.cpu_count() or 1, 4))
+    workers = min(workers or max(1, min(os.cpu_count() or 1, 4)), parallel)
     with tempfile.TemporaryDirectory(prefix="pmforge-runner-") as scratch:
         job_file = Path(scratch) / "job.json"
         job_file.write_text(json.dumps({
@@ -144,7 +144,7 @@ def run_class(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: floa
                     reason = (f"the runner stopped (exit {process.returncode}) before this participant finished"
                               + (f": {tail[-1].strip()}" if tail else ""))
                     for _, job in sorted(pending.items()):
-                        yield job, _stopped(job, reason)
+                        yield job, _stopped(reason)
             finally:
                 if process.poll() is None:
                     process.terminate()
@@ -158,8 +158,16 @@ def run_class(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: floa
                         stream.close()
 
 
+def find_newman_library() -> Path:
+    """find_newman(), checked to belong to a Newman package that Node can load."""
+    executable = find_newman()
+    newman_package(executable)
+    find_node()
+    return executable
+
+
 RUNNERS: dict[str, Runner] = {
-    "newman": Runner("newman", find_newman, run_class, "Newman's library, the whole class in one Node process"),
+    "newman": Runner("newman", find_newman_library, run_class, "Newman's library, the whole class in one Node process"),
     "newman-processes": Runner("newman-processes", find_newman, per_process(run_newman),
                                "one `newman run` process per participant"),
 }
