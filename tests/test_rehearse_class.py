@@ -19,27 +19,17 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pmforge.mock.shapes import FAILURE
-from pmforge.rehearsal import NewmanMissing, find_newman
 from pmforge.rehearsal.cli import rehearse
 from pmforge.rehearsal.runners import RUNNER_SCRIPT
 
 from .conftest import REPO
+from .test_e2e_newman import newman  # noqa: F401  (the fixture: skips without Newman, fails under CI)
 
 HEADER = "participant            requests  steps  passed  failed  polls    time"
 STEPS = ["Get Access Token", "Step 1 - Profile: Create A Segment Definition", "Step 2 - POST Segment Job",
          "Step 3 - GET Segment Job status"]
 STEP_3 = STEPS[3]
 COURSE = REPO / "collections" / "aep-enablement" / "course.yaml"
-
-
-@pytest.fixture(scope="module")
-def newman() -> Path:
-    try:
-        return find_newman()
-    except NewmanMissing as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Newman is required under CI: {error}")
-        pytest.skip(str(error))
 
 
 def ldaps(size: int) -> list[str]:

@@ -24,12 +24,19 @@ def _json(data: Any) -> str:
 
 
 def write_report(rehearsal: Rehearsal, directory: Path) -> list[Problem]:
-    """``DIR/rehearsal/<ldap>.json`` for each participant, then ``DIR/rehearsal/summary.json``."""
+    """``DIR/rehearsal/<ldap>.json`` for each participant, then ``DIR/rehearsal/summary.json``; stops at
+    the first file that cannot be written."""
     folder = directory / REPORT_FOLDER
-    problems = [problem for result in rehearsal.results
-                if (problem := write_text_atomically(folder / f"{result.ldap}.json", _json(result.to_json())))]
-    summary = write_text_atomically(folder / SUMMARY_FILE, _json(rehearsal.to_json()))
-    return [*problems, *([summary] if summary else [])]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        return [Problem(str(folder), 0, 0, f"cannot write: {error.strerror or error}", "output")]
+    files = [(folder / f"{result.ldap}.json", result.to_json()) for result in rehearsal.results]
+    for path, data in [*files, (folder / SUMMARY_FILE, rehearsal.to_json())]:
+        problem = write_text_atomically(path, _json(data))
+        if problem is not None:
+            return [problem]
+    return []
 
 
 def _suite(result: ParticipantResult) -> ElementTree.Element:
