@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Mapping, Sequence
-from contextlib import closing
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -53,6 +55,33 @@ def _files(out_dir: Path, stem: str, participant: Participant) -> tuple[Path, Pa
     return folder / f"{stem}.postman_collection.json", folder / f"{stem}.postman_environment.json"
 
 
+def _jobs(out_dir: Path, stem: str, participants: Sequence[Participant], *, base_url: str, poll_interval_ms: int,
+          extra_env: Mapping[str, str] | None) -> list[Job]:
+    jobs = []
+    for number, participant in enumerate(participants, start=1):
+        collection, environment = _files(out_dir, stem, participant)
+        overrides = participant_overrides(environment, number, base_url=base_url, poll_interval_ms=poll_interval_ms)
+        overrides.update(extra_env or {})
+        jobs.append(Job(number, participant.ldap, participant.sandbox, collection, environment, overrides))
+    return jobs
+
+
+@contextmanager
+def _one_interrupt() -> Iterator[None]:
+    """After the first Ctrl-C, ignore the next ones until the runs are stopped and the mock is down."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        yield
+    except KeyboardInterrupt:
+        if main:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise
+    finally:
+        if main and previous is not None:
+            signal.signal(signal.SIGINT, previous)
+
+
 def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: int = DEFAULT_PARALLEL,
              polls_to_finish: int = 2, fail_jobs: bool = False, poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
              newman: Path | None = None, host: str = "127.0.0.1", timeout_s: float = 300.0,
@@ -72,43 +101,34 @@ def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: in
     if checked is None:
         return Rehearsal(problems=problems)
     course = checked.course
-    stem = building.file_stem(course.name)
-    participants = checked.roster.participants
     steps = [request.name for request in course.requests()]
     polling = {request.name for request in course.requests() if request.poll is not None}
-    rehearsal = Rehearsal(collection=course.name, steps=steps, participants=len(participants))
+    rehearsal = Rehearsal(collection=course.name, steps=steps, participants=len(checked.roster.participants))
+    finished: dict[int, ParticipantResult] = {}
     started = time.perf_counter()
     try:
-        with tempfile.TemporaryDirectory(prefix="pmforge-rehearse-") as scratch:
+        with _one_interrupt(), tempfile.TemporaryDirectory(prefix="pmforge-rehearse-") as scratch:
             out_dir = Path(scratch) / "out"
             built = building.build(course_path, roster_path, out_dir)
             if built.problems:
                 return Rehearsal(problems=built.problems)
             with start_mock(host, 0, polls_to_finish=polls_to_finish, fail_jobs=fail_jobs) as mock:
-                jobs = []
-                for number, participant in enumerate(participants, start=1):
-                    collection, environment = _files(out_dir, stem, participant)
-                    overrides = participant_overrides(environment, number, base_url=mock.url,
-                                                      poll_interval_ms=poll_interval_ms)
-                    overrides.update(extra_env or {})
-                    jobs.append(Job(number, participant.ldap, participant.sandbox, collection, environment, overrides))
+                jobs = _jobs(out_dir, building.file_stem(course.name), checked.roster.participants,
+                             base_url=mock.url, poll_interval_ms=poll_interval_ms, extra_env=extra_env)
                 if progress is not None:
                     progress.started([job.ldap for job in jobs], steps)
                 started = time.perf_counter()
-                finished: dict[int, ParticipantResult] = {}
                 try:
                     with closing(chosen.run(jobs, tool=tool, parallel=parallel, timeout_s=timeout_s)) as runs:
                         for job, run in runs:
-                            result = ParticipantResult.of(job.ldap, job.sandbox, run, steps=steps, polling=polling)
-                            finished[job.number] = result
+                            finished[job.number] = result = ParticipantResult.of(
+                                job.ldap, job.sandbox, run, steps=steps, polling=polling)
                             if progress is not None:
                                 progress.finished(result)
-                except KeyboardInterrupt:
-                    rehearsal.interrupted = True
-                rehearsal.wall_s = time.perf_counter() - started
-                rehearsal.results = [finished[number] for number in sorted(finished)]
-                rehearsal.mock_stats = mock.stats()
-    except KeyboardInterrupt:  # before any run started, or while cleaning up
+                finally:
+                    rehearsal.wall_s = time.perf_counter() - started
+                    rehearsal.mock_stats = mock.stats()
+    except KeyboardInterrupt:
         rehearsal.interrupted = True
-        rehearsal.wall_s = rehearsal.wall_s or time.perf_counter() - started
+    rehearsal.results = [finished[number] for number in sorted(finished)]
     return rehearsal
