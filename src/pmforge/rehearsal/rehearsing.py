@@ -68,18 +68,21 @@ def _jobs(out_dir: Path, stem: str, participants: Sequence[Participant], *, base
 
 @contextmanager
 def _one_interrupt() -> Iterator[None]:
-    """After the first Ctrl-C, ignore the next ones until the runs are stopped and the mock is down."""
-    main = threading.current_thread() is threading.main_thread()
-    previous = signal.getsignal(signal.SIGINT) if main else None
+    """The first Ctrl-C raises KeyboardInterrupt; later ones are ignored while the runs stop and the mock
+    goes down, so that they cannot break off the cleanup."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
     try:
         yield
-    except KeyboardInterrupt:
-        if main:
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-        raise
     finally:
-        if main and previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGINT, previous)
 
 
 def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: int = DEFAULT_PARALLEL,
