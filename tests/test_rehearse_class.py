@@ -224,3 +224,16 @@ def test_ctrl_c_keeps_the_finished_rows_and_exits_130(newman: Path, tmp_path: Pa
 
 def test_the_runner_script_is_next_to_the_module() -> None:
     assert RUNNER_SCRIPT.is_file() and RUNNER_SCRIPT.name == "runner.js"
+
+
+def test_a_report_that_cannot_be_written_fails_the_rehearsal(newman: Path, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken").write_text("a file where the report folder would go\n", encoding="utf-8")
+    result = invoke("--roster", str(write_roster(tmp_path / "class.csv", 1)), "--report", "taken/out")
+    assert result.exit_code == 1, result.stdout
+    assert masked(result.stdout).splitlines()[1:3] == [
+        "learner01@example.com         5    4/4      17       0      2    Ts",
+        "1 participant: 1 passed, 0 failed in Ts; mock: 5 requests, median T ms, p99 T ms"]
+    assert result.stderr == "taken/out/rehearsal:0:0: error: cannot write: Not a directory [output]\n"
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file where the report folder would go\n"

@@ -119,6 +119,15 @@ def test_a_report_that_cannot_be_written_is_a_problem(tmp_path: Path) -> None:
     assert str(problem).startswith(f"{tmp_path / 'out' / 'rehearsal'}:0:0: error: cannot write: ")
 
 
+def test_a_participant_called_summary_is_refused_not_overwritten(tmp_path: Path) -> None:
+    class_run = rehearsal()
+    class_run.results.append(ParticipantResult.of("Summary", "prod", run(), steps=STEPS))
+    [problem] = write_report(class_run, tmp_path)
+    assert str(problem) == (f"{tmp_path / 'rehearsal' / 'summary.json'}:0:0: error: participant 'Summary' would "
+                            "overwrite the class summary; nothing written [output]")
+    assert not (tmp_path / "rehearsal").exists()
+
+
 def test_junit_has_a_suite_per_participant_and_a_case_per_assertion() -> None:
     broken = run(exit_code=1, requests=0, assertions=0, failures=("newman could not run: bad JSON",), checks=(),
                  executions={}, duration_s=0.1)

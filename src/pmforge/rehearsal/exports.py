@@ -27,6 +27,10 @@ def write_report(rehearsal: Rehearsal, directory: Path) -> list[Problem]:
     """``DIR/rehearsal/<ldap>.json`` for each participant, then ``DIR/rehearsal/summary.json``; stops at
     the first file that cannot be written."""
     folder = directory / REPORT_FOLDER
+    clash = next((result.ldap for result in rehearsal.results if f"{result.ldap}.json".lower() == SUMMARY_FILE), None)
+    if clash is not None:
+        return [Problem(str(folder / SUMMARY_FILE), 0, 0, f"participant {clash!r} would overwrite the class summary; "
+                        "nothing written", "output")]
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:

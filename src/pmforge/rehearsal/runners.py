@@ -131,7 +131,10 @@ def run_class(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: floa
             try:
                 assert process.stdout is not None
                 for line in process.stdout:
-                    message = json.loads(line)
+                    try:
+                        message = json.loads(line)
+                    except ValueError:
+                        continue  # not one of ours: a line cut short as the process ended
                     if message.get("type") == "fatal":
                         raise NewmanMissing(str(message.get("message")))
                     if message.get("type") == "result":
