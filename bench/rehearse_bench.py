@@ -2,8 +2,10 @@
 
 Measured in this run, on this machine (loopback only):
   baseline   a class of --participants, one `newman run` per participant, --baseline-parallel at a time
-  fresh      the same class in one Node process (runner.js), a fresh script sandbox per run
-  runner     the same class in one Node process, sandboxes reused (what `pmforge rehearse` does)
+  fresh      the same class in one Node process (runner.js), a fresh script sandbox per run (what
+             `pmforge rehearse` does for a course with hand-written scripts)
+  runner     the same class in one Node process, sandboxes reused (what `pmforge rehearse` does for a
+             course whose scripts are all pmforge's own, such as the bundled one)
   large      a class of --large in one Node process (target: within 60 s, 0 failures)
 Each prints failures (target 0), wall time of the runs (the build and the mock's start are left out
 of every measure alike), requests per second and the mock's median and p99 latency; then the
@@ -15,21 +17,26 @@ ratios against the baseline. The load average before and after says how busy the
 from __future__ import annotations
 
 import argparse
-import functools
 import os
 import shutil
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 from pmforge.rehearsal import RUNNERS, NewmanMissing, Rehearsal, Runner, find_newman, rehearse
 from pmforge.rehearsal.rehearsing import DEFAULT_PARALLEL
-from pmforge.rehearsal.runners import run_class
+from pmforge.rehearsal.runners import Finished, Job, run_class
 
 MAX_PARTICIPANTS = 2000
 RUN_TIMEOUT_S = 300.0
 LARGE_TARGET_S = 60.0
 RATIO_TARGET = 5.0
+
+
+def fresh_sandboxes(jobs: Sequence[Job], **options: Any) -> Iterator[Finished]:
+    return run_class(jobs, **{**options, "shared_sandboxes": False})
 
 
 def make_roster(path: Path, size: int) -> None:
@@ -82,7 +89,7 @@ def main() -> None:
         if not 0 <= getattr(args, name) <= MAX_PARTICIPANTS:
             parser.error(f"--{name} must be between 0 and {MAX_PARTICIPANTS}")
     options = {"poll_interval_ms": args.poll_interval_ms, "polls_to_finish": args.polls_to_finish}
-    RUNNERS["newman-fresh"] = Runner("newman-fresh", find_newman, functools.partial(run_class, pool=False),
+    RUNNERS["newman-fresh"] = Runner("newman-fresh", find_newman, fresh_sandboxes,
                                      "one Node process, a fresh sandbox per run")
     work = Path(tempfile.mkdtemp(prefix="pmforge-rehearse-bench-"))
     try:

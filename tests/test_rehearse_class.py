@@ -237,3 +237,22 @@ def test_a_report_that_cannot_be_written_fails_the_rehearsal(newman: Path, tmp_p
         "1 participant: 1 passed, 0 failed in Ts; mock: 5 requests, median T ms, p99 T ms"]
     assert result.stderr == "taken/out/rehearsal:0:0: error: cannot write: Not a directory [output]\n"
     assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file where the report folder would go\n"
+
+
+def test_hand_written_scripts_get_a_fresh_sandbox_per_participant(newman: Path, tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """An undeclared variable lives in the sandbox's global scope: no participant may see another's."""
+    monkeypatch.chdir(tmp_path)
+    text = COURSE.read_text(encoding="utf-8")
+    anchor = '        url: "{{IMS}}/ims/token/v3"\n'
+    script = ('        scripts:\n          test: |\n'
+              '            pm.test("leftover is " + typeof leftover, function () {});\n'
+              '            leftover = pm.environment.get("ldap");\n')
+    course = tmp_path / "course.yaml"
+    course.write_text(text.replace(anchor, anchor + script), encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("ldap\nnobody\n", encoding="utf-8")
+    result = invoke(str(course), "--roster", str(write_roster(tmp_path / "class.csv", 4)), "--parallel", "1",
+                    "--junit", "class.xml")
+    assert (result.exit_code, result.stderr) == (0, ""), result.stdout
+    junit = (tmp_path / "class.xml").read_text(encoding="utf-8")
+    assert junit.count('name="leftover is undefined"') == 4 and "leftover is string" not in junit

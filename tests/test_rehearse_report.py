@@ -13,12 +13,16 @@ from pathlib import Path
 
 import pytest
 
+from pmforge import building
 from pmforge.mock import LatencySummary
 from pmforge.rehearsal import Check, Job, NewmanMissing, NewmanRun, ParticipantResult, Rehearsal
 from pmforge.rehearsal.exports import junit_xml, write_report
 from pmforge.rehearsal.newman import from_report, masked
+from pmforge.rehearsal.rehearsing import hand_written_scripts
 from pmforge.rehearsal.report import LiveTable, table_lines
 from pmforge.rehearsal.runners import newman_package, run_class
+
+from .conftest import REPO
 
 STEPS = ["Get Access Token", "Step 1", "Step 2", "Step 3"]
 
@@ -255,3 +259,16 @@ def test_a_newman_that_cannot_load_is_missing(stand_in, tmp_path: Path) -> None:
     tool = stand_in("throw new Error('broken install');\n")
     with pytest.raises(NewmanMissing, match=r"^cannot load Newman from .*: broken install"):
         list(run_class(jobs(tmp_path, 1), tool=tool, parallel=1, timeout_s=10))
+
+
+def test_only_a_course_without_scripts_of_its_own_shares_sandboxes(tmp_path: Path) -> None:
+    bundled, _ = building.plan(None, None)
+    assert bundled is not None and not hand_written_scripts(bundled.course)
+    text = (REPO / "collections" / "aep-enablement" / "course.yaml").read_text(encoding="utf-8")
+    course = tmp_path / "course.yaml"
+    course.write_text(text.replace("  - name: 2. Segmentation\n", "  - name: 2. Segmentation\n"
+                                   "    scripts: {prerequest: 'console.log(1);'}\n"), encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("ldap\nnobody\n", encoding="utf-8")
+    scripted, problems = building.plan(course, tmp_path / "roster.csv")
+    assert scripted is not None, problems
+    assert hand_written_scripts(scripted.course)

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from pmforge import building
 from pmforge.mock import start_mock
+from pmforge.model import Course, Folder, Request
 from pmforge.rehearsal.results import ParticipantResult, Rehearsal
 from pmforge.rehearsal.runners import RUNNERS, Job
 from pmforge.roster import Participant
@@ -53,6 +54,15 @@ def participant_overrides(environment: Path, number: int, *, base_url: str,
 def _files(out_dir: Path, stem: str, participant: Participant) -> tuple[Path, Path]:
     folder = out_dir / participant.ldap
     return folder / f"{stem}.postman_collection.json", folder / f"{stem}.postman_environment.json"
+
+
+def hand_written_scripts(course: Course) -> bool:
+    """Whether the course carries JavaScript of its own (``scripts``), besides the scripts pmforge writes."""
+
+    def walk(items: Sequence[Folder | Request]) -> bool:
+        return any(item.scripts or (isinstance(item, Folder) and walk(item.items)) for item in items)
+
+    return bool(course.scripts) or walk(course.items)
 
 
 def _jobs(out_dir: Path, stem: str, participants: Sequence[Participant], *, base_url: str, poll_interval_ms: int,
@@ -122,7 +132,8 @@ def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: in
                     progress.started([job.ldap for job in jobs], steps)
                 started = time.perf_counter()
                 try:
-                    with closing(chosen.run(jobs, tool=tool, parallel=parallel, timeout_s=timeout_s)) as runs:
+                    with closing(chosen.run(jobs, tool=tool, parallel=parallel, timeout_s=timeout_s,
+                                            shared_sandboxes=not hand_written_scripts(course))) as runs:
                         for job, run in runs:
                             finished[job.number] = result = ParticipantResult.of(
                                 job.ldap, job.sandbox, run, steps=steps, polling=polling)

@@ -84,8 +84,9 @@ function main() {
 // -- in a worker thread ---------------------------------------------------------------------------
 
 // Booting Postman's script sandbox (a fresh VM context holding its whole bundle) is about half of a
-// run's CPU. One run at a time may use a context, and a context goes back to the pool only when
-// its run ended cleanly, with the listeners that run added removed again.
+// run's CPU. With "pool", one run at a time may use a context, and a context goes back to the pool
+// only when its run ended cleanly, with the listeners that run added removed again. pmforge asks for
+// it only when every script is its own: an undeclared variable would survive into the next run.
 const RUN_EVENTS = ['console', 'error', 'execution.error', 'execution.assertion'];
 
 function sandboxPool(newmanDir) {

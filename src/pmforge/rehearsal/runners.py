@@ -39,7 +39,7 @@ class Job:
 
 
 Finished = tuple[Job, NewmanRun]
-ClassRun = Callable[..., Iterator[Finished]]  # (jobs, *, tool, parallel, timeout_s) -> finished runs
+ClassRun = Callable[..., Iterator[Finished]]  # (jobs, *, tool, parallel, timeout_s, shared_sandboxes) -> runs
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,8 @@ def per_process(run_one: Callable[..., NewmanRun]) -> ClassRun:
     """A class runner from a one-participant runner with run_newman's signature: one process per
     participant, ``parallel`` of them at a time (threads wait for them)."""
 
-    def run(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: float) -> Iterator[Finished]:
+    def run(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: float,
+            shared_sandboxes: bool = False) -> Iterator[Finished]:
         pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(jobs) or 1)))
         try:
             futures = {pool.submit(run_one, job.collection, job.environment, env_vars=dict(job.env_vars),
@@ -107,11 +108,14 @@ def _finished(job: Job, message: Mapping[str, object]) -> NewmanRun:
     return from_report(report, exit_code, time_s, secrets=secret_values(job.environment, job.env_vars, report))
 
 
-def run_class(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: float, workers: int | None = None,
-              pool: bool = True) -> Iterator[Finished]:
+def run_class(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: float, shared_sandboxes: bool = False,
+              workers: int | None = None) -> Iterator[Finished]:
     """Every job in one Node process (runner.js, Newman's library), ``parallel`` runs in flight over
-    ``workers`` threads (default: one per CPU, at most 4). ``pool=False`` boots a fresh script sandbox
-    for every run, as ``newman run`` does. Stopping the iteration stops the process."""
+    ``workers`` threads (default: one per CPU, at most 4). Stopping the iteration stops the process.
+
+    Each run boots a fresh script sandbox, as ``newman run`` does, unless ``shared_sandboxes``: then a
+    sandbox serves one run after another (half the CPU). Only for scripts known to leave nothing
+    behind: an undeclared variable or a change to a built-in prototype would reach the next participant."""
     package = newman_package(tool)
     node = find_node()
     workers = min(workers or max(1, min(os.cpu_count() or 1, 4)), parallel)
@@ -119,7 +123,7 @@ def run_class(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: floa
         job_file = Path(scratch) / "job.json"
         job_file.write_text(json.dumps({
             "newman": str(package), "workers": workers, "parallel": parallel, "timeout_ms": int(timeout_s * 1000),
-            "pool": pool, "participants": [
+            "pool": shared_sandboxes, "participants": [
                 {"id": index, "collection": str(job.collection), "environment": str(job.environment),
                  "env_vars": dict(job.env_vars), "secret_names": secret_names(job.environment)}
                 for index, job in enumerate(jobs)],
