@@ -161,9 +161,15 @@ function work() {
         let run = null;
         let emitter;
         try {
+            // Read here rather than by Newman, which runs an encoding detector over every file it loads;
+            // pmforge writes UTF-8.
+            const read = (file) => {
+                try { return JSON.parse(fs.readFileSync(file, 'utf8')); }
+                catch (error) { throw new Error(`cannot read ${file}: ${error.message}`); }
+            };
             emitter = newman.run({
-                collection: participant.collection,
-                environment: participant.environment,
+                collection: read(participant.collection),
+                environment: read(participant.environment),
                 envVar: Object.entries(participant.env_vars || {}).map(([key, value]) => ({ key, value })),
                 reporters: [],
                 timeout: workerData.timeoutMs,
