@@ -231,6 +231,9 @@ def jobs(tmp_path: Path, count: int) -> list[Job]:
     environment = tmp_path / "environment.json"
     environment.write_text(json.dumps({"values": [{"key": "CLIENT_SECRET", "value": "hush-hush-value", "type": "secret"}]}),
                            encoding="utf-8")
+    for number in range(1, count + 1):
+        (tmp_path / f"c{number}.json").write_text(json.dumps({"info": {"name": f"c{number}"}, "item": []}),
+                                                  encoding="utf-8")
     return [Job(number, f"p{number}", "prod", tmp_path / f"c{number}.json", environment)
             for number in range(1, count + 1)]
 
@@ -238,12 +241,17 @@ def jobs(tmp_path: Path, count: int) -> list[Job]:
 def test_a_run_newman_refuses_is_that_participants_failure(stand_in, tmp_path: Path) -> None:
     tool = stand_in("const { EventEmitter } = require('events');\n"
                     "exports.run = (options, done) => { setImmediate(() => done(new Error("
-                    "`cannot read ${options.collection} with hush-hush-value`))); return new EventEmitter(); };\n")
-    finished = list(run_class(jobs(tmp_path, 3), tool=tool, parallel=2, timeout_s=10))
-    assert sorted(job.ldap for job, _ in finished) == ["p1", "p2", "p3"]
-    for job, result in finished:
-        assert result.failures == (f"newman could not run: cannot read {job.collection} with ***",)
-        assert (result.ok, result.requests) == (False, 0)
+                    "`cannot run ${options.collection.info.name} with hush-hush-value`))); "
+                    "return new EventEmitter(); };\n")
+    class_jobs = jobs(tmp_path, 3)
+    class_jobs[2].collection.unlink()
+    finished = sorted(run_class(class_jobs, tool=tool, parallel=2, timeout_s=10), key=lambda pair: pair[0].number)
+    assert [(job.ldap, result.failures, result.ok) for job, result in finished] == [
+        ("p1", ("newman could not run: cannot run c1 with ***",), False),
+        ("p2", ("newman could not run: cannot run c2 with ***",), False),
+        ("p3", (f"newman could not run: cannot read {tmp_path / 'c3.json'}: ENOENT: no such file or directory, "
+                f"open '{tmp_path / 'c3.json'}'",), False),
+    ]
 
 
 def test_a_worker_that_dies_fails_whoever_did_not_finish(stand_in, tmp_path: Path) -> None:
