@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pmforge.mock.shapes import FAILURE
+from pmforge.rehearsal import rehearse as rehearse_class
 from pmforge.rehearsal.cli import rehearse
 from pmforge.rehearsal.runners import RUNNER_SCRIPT
 
@@ -256,3 +257,13 @@ def test_hand_written_scripts_get_a_fresh_sandbox_per_participant(newman: Path, 
     assert (result.exit_code, result.stderr) == (0, ""), result.stdout
     junit = (tmp_path / "class.xml").read_text(encoding="utf-8")
     assert junit.count('name="leftover is undefined"') == 4 and "leftover is string" not in junit
+
+
+def test_a_run_that_outlasts_its_timeout_fails_once(newman: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Newman calls back twice after a timeout (the timeout, then the run's end): one row per participant."""
+    monkeypatch.chdir(tmp_path)
+    result = rehearse_class(None, None, timeout_s=0.3, poll_interval_ms=300, polls_to_finish=3)
+    assert [row.ldap for row in result.results] == ["vangeluw", "jane.doe@example.com", "zoë"]
+    for row in result.results:
+        assert not row.ok and row.run.failures[-1] == "collection: newman did not finish within 0.3 s", row.run.failures
+        assert row.steps["Step 3 - GET Segment Job status"] != "passed"

@@ -159,6 +159,7 @@ function work() {
         const started = process.hrtime.bigint();
         const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
         let run = null;
+        let settled = false;
         let emitter;
         try {
             // Read here rather than by Newman, which runs an encoding detector over every file it loads;
@@ -174,8 +175,14 @@ function work() {
                 reporters: [],
                 timeout: workerData.timeoutMs,
             }, (error, summary) => {
+                // After its timeout Newman calls back once for the timeout and again when the run ends.
+                if (settled) { return; }
+                settled = true;
                 if (pool && run) { pool.release(run.host, !error); }
                 const result = { type: 'result', id: participant.id, time_s: seconds() };
+                if (error && error.message === 'callback timed out') {
+                    error = new Error(`newman did not finish within ${workerData.timeoutMs / 1000} s`);
+                }
                 if (error && !(summary && summary.run)) {
                     result.error = error.message || String(error);
                 }

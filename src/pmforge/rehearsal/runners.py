@@ -141,8 +141,8 @@ def run_class(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: floa
                         continue  # not one of ours: a line cut short as the process ended
                     if message.get("type") == "fatal":
                         raise NewmanMissing(str(message.get("message")))
-                    if message.get("type") == "result":
-                        job = pending.pop(int(message["id"]))
+                    if message.get("type") == "result" and message.get("id") in pending:
+                        job = pending.pop(message["id"])
                         yield job, _finished(job, message)
                 process.wait()
                 if pending:
