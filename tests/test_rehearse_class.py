@@ -267,3 +267,11 @@ def test_a_run_that_outlasts_its_timeout_fails_once(newman: Path, tmp_path: Path
     for row in result.results:
         assert not row.ok and row.run.failures[-1] == "collection: newman did not finish within 0.3 s", row.run.failures
         assert row.steps["Step 3 - GET Segment Job status"] != "passed"
+
+
+def test_parallel_1_runs_one_participant_after_another(newman: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = invoke("--roster", str(write_roster(tmp_path / "class.csv", 4)), "--parallel", "1")
+    assert (result.exit_code, result.stderr) == (0, ""), result.stdout
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:5]] == ldaps(4)

@@ -25,7 +25,9 @@ function main() {
     const queue = job.participants.slice();
     const total = queue.length;
     const workerCount = Math.max(1, Math.min(job.workers || 1, job.parallel || 1, total || 1));
-    const perWorker = Math.max(1, Math.ceil((job.parallel || 1) / workerCount));
+    // The runs in flight, shared out: with parallel 3 over 2 workers, 2 and 1.
+    const parallel = Math.max(job.parallel || 1, workerCount);
+    const slots = (index) => Math.floor(parallel / workerCount) + (index < parallel % workerCount ? 1 : 0);
     let finished = 0;
 
     const write = (message) => process.stdout.write(JSON.stringify(message) + '\n');
@@ -44,7 +46,7 @@ function main() {
     }
     for (let index = 0; index < workerCount; index += 1) {
         const worker = new Worker(__filename, {
-            workerData: { newman: job.newman, timeoutMs: job.timeout_ms || 0, pool: job.pool !== false },
+            workerData: { newman: job.newman, timeoutMs: job.timeout_ms || 0, pool: job.pool === true },
             stdout: true,  // Newman's own console output must never mix with our JSON lines
         });
         worker.stdout.resume();
@@ -53,7 +55,7 @@ function main() {
         };
         worker.on('message', (message) => {
             if (message.type === 'ready') {
-                for (let slot = 0; slot < perWorker; slot += 1) { feed(); }
+                for (let slot = 0; slot < slots(index); slot += 1) { feed(); }
                 return;
             }
             if (message.type === 'fatal') {
