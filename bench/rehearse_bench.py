@@ -8,8 +8,8 @@ Measured in this run, on this machine (loopback only):
              course whose scripts are all pmforge's own, such as the bundled one)
   large      a class of --large in one Node process (target: within 60 s, 0 failures)
 Each prints failures (target 0), wall time of the runs (the build and the mock's start are left out
-of every measure alike), requests per second and the mock's median and p99 latency; then the
-ratios against the baseline. The load average before and after says how busy the machine was.
+of every measure alike; the whole call's time follows in brackets), requests per second and the
+mock's median and p99 latency; then the ratios of the runs' times against the baseline. The load average before and after says how busy the machine was.
 
     python bench/rehearse_bench.py [--participants 50] [--large 1000] [--baseline-parallel 2]
 """
@@ -21,6 +21,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -46,18 +47,21 @@ def make_roster(path: Path, size: int) -> None:
             handle.write(f"learner{index:04d}@example.com,sandbox-{index % 5}\n")
 
 
-def measure(roster: Path, *, runner: str, parallel: int, poll_interval_ms: int, polls_to_finish: int) -> Rehearsal:
+def measure(roster: Path, *, runner: str, parallel: int, poll_interval_ms: int,
+            polls_to_finish: int) -> tuple[Rehearsal, float]:
+    """The rehearsal, and the time of the whole call (build, mock and runs) beside its runs' wall_s."""
+    started = time.perf_counter()
     result = rehearse(None, roster, runner=runner, parallel=parallel, poll_interval_ms=poll_interval_ms,
                       polls_to_finish=polls_to_finish, timeout_s=RUN_TIMEOUT_S)
     if result.problems:
         raise SystemExit(f"build failed: {[str(problem) for problem in result.problems[:3]]}")
-    return result
+    return result, time.perf_counter() - started
 
 
-def describe(label: str, result: Rehearsal) -> str:
+def describe(label: str, result: Rehearsal, total_s: float) -> str:
     requests = sum(row.run.requests for row in result.results)
     line = (f"{label:<9} {len(result.results):>5} participants, {result.failed} failed, {requests} requests "
-            f"in {result.wall_s:6.2f} s = {requests / result.wall_s:6.1f} req/s")
+            f"in {result.wall_s:6.2f} s = {requests / result.wall_s:6.1f} req/s (with the build {total_s:6.2f} s)")
     stats = result.mock_stats
     if stats is not None:
         line += f"; mock median {stats.median_ms:.2f} ms, p99 {stats.p99_ms:.2f} ms, max {stats.max_ms:.2f} ms"
@@ -104,8 +108,9 @@ def main() -> None:
         if args.large:
             plan.append(("large", "large.csv", "newman", args.parallel))
         for label, roster, runner, parallel in plan if args.participants else plan[3:]:
-            results[label] = result = measure(work / roster, runner=runner, parallel=parallel, **options)
-            print(describe(label, result), flush=True)
+            result, total_s = measure(work / roster, runner=runner, parallel=parallel, **options)
+            results[label] = result
+            print(describe(label, result, total_s), flush=True)
             print(*failures(result), sep="\n") if result.failed else None
         if args.participants:
             base = results["baseline"].wall_s
