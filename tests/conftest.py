@@ -11,6 +11,7 @@ from click.testing import CliRunner, Result
 
 from pmforge.cli import main
 from pmforge.mock import MockServer, start_mock
+from pmforge.rehearsal import NewmanMissing, find_newman
 
 TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
@@ -58,3 +59,14 @@ def mock() -> Iterator[MockServer]:
     """The AEP stand-in on a free loopback port, default options."""
     with start_mock() as server:
         yield server
+
+
+@pytest.fixture(scope="module")
+def newman() -> Path:
+    """The pinned Newman; skipped without it, except under CI=true, where it must be there."""
+    try:
+        return find_newman()
+    except NewmanMissing as error:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"Newman is required under CI: {error}")
+        pytest.skip(str(error))

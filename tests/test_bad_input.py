@@ -53,6 +53,7 @@ CASES = [
     ("ttl-string", [("ttlInDays: 30", "ttlInDays: \"30\"")], None,
      "course.yaml:35:22: error: ttlInDays: '30' is a string, expected integer [segment-definition]\n"),
     ("no-sandbox-header", [("  x-sandbox-name: \"{{SANDBOX_NAME}}\"\n", "")], None,
+     "course.yaml:10:3: warning: environment variable SANDBOX_NAME is used by no request or script and is left out; remove it, or say why it stays with kept: [unused-variable]\n"
      "course.yaml:21:9: error: request 'Create': missing required field 'x-sandbox-name' in headers [headers]\n"
      "course.yaml:36:9: error: request 'Read': missing required field 'x-sandbox-name' in headers [headers]\n"),
     ("post-without-content-type", [("        headers:\n          Content-Type: application/json\n", "")], None,
@@ -66,6 +67,12 @@ CASES = [
      "course.yaml:28:17: error: unknown participant value ${ldapp}; known: ldap, sandbox [placeholder]\n"),
     ("undefined-variable", [("{{SEGMENT_ID}}\"", "{{SEGMENT}}\"")], None,
      "course.yaml:39:14: error: Postman variable {{SEGMENT}} is neither in the environment nor kept by an earlier request [undefined-variable]\n"),
+    ("token-request-unknown", [("folders:\n", "resilience: {token: {request: Reed}}\nfolders:\n")], None,
+     "course.yaml:19:31: error: no request is named 'Reed' [token-request]\n"),
+    ("token-request-keeps-nothing", [("folders:\n", "resilience: {token: {request: Read}}\nfolders:\n")], None,
+     "course.yaml:19:31: error: request 'Read' keeps no variable, so no token can be taken from it [token-request]\n"),
+    ("retry-on-200", [("folders:\n", "resilience: {retry: {statuses: [200]}}\nfolders:\n")], None,
+     "course.yaml:19:33: error: resilience.retry.statuses[0]: 200 is less than the minimum of 400 [course-schema]\n"),
     ("roster-no-ldap", [], "name,sandbox\nalice,dev\n",
      "roster.csv:1:1: error: the roster has no 'ldap' column [roster]\n"),
     ("roster-empty-ldap", [], "ldap,sandbox\nalice,dev\n,dev\n",

@@ -55,7 +55,7 @@ def test_participant_values_are_in_place(cli, tmp_path: Path) -> None:
         assert values["CLIENT_SECRET"] == ("", "secret")
         assert values["ACCESS_TOKEN"] == ("", "secret")
         assert list(values) == [
-            "PLATFORM_GATEWAY", "IMS", "API_KEY", "CLIENT_SECRET", "IMS_ORG", "TECHNICAL_ACCOUNT_ID", "SCOPES",
+            "PLATFORM_GATEWAY", "IMS", "API_KEY", "CLIENT_SECRET", "IMS_ORG", "SCOPES",
             "SANDBOX_NAME", "ACCESS_TOKEN", "ldap", "SEGMENT_ID", "JOB_ID", "MERGEPOLICY_ID",
         ]
 

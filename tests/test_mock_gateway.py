@@ -111,10 +111,10 @@ def test_unknown_path_elsewhere_is_404_json(mock: MockServer) -> None:
 @pytest.mark.parametrize(
     ("method", "path", "allow"),
     [
-        ("GET", "/data/core/ups/segment/definitions", "POST"),
-        ("DELETE", "/data/core/ups/segment/definitions/abc", "GET"),
+        ("PUT", "/data/core/ups/segment/definitions", "GET, POST"),
+        ("PATCH", "/data/core/ups/segment/definitions/abc", "DELETE, GET"),
         ("PUT", "/data/core/ups/segment/jobs", "POST"),
-        ("PATCH", "/data/core/ups/segment/jobs/abc", "GET"),
+        ("PATCH", "/data/core/ups/segment/jobs/abc", "DELETE, GET"),
     ],
 )
 def test_wrong_method_is_405(mock: MockServer, session: AepSession, method: str, path: str, allow: str) -> None:

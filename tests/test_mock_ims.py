@@ -36,7 +36,7 @@ def test_token_is_granted_and_remembered_for_its_client(mock: MockServer) -> Non
 
 
 def test_each_token_is_new(mock: MockServer) -> None:
-    form = _form(grant_type="client_credentials", client_id="c", client_secret="s")
+    form = _form(grant_type="client_credentials", client_id="c", client_secret="s", scope="openid")
     first = send("POST", f"{mock.url}/ims/token/v3", form, headers=FORM_HEADERS).body["access_token"]
     second = send("POST", f"{mock.url}/ims/token/v3", form, headers=FORM_HEADERS).body["access_token"]
     assert first != second
@@ -67,6 +67,23 @@ def test_bad_token_requests_get_oauth_errors(mock: MockServer, fields: dict[str,
     assert mock.state.token_count() == 0
 
 
+@pytest.mark.parametrize("scope", [None, "", "  "], ids=["absent", "empty", "blank"])
+@pytest.mark.parametrize("version", ["v2", "v3"])
+def test_token_request_without_scope_is_refused(mock: MockServer, version: str, scope: str | None) -> None:
+    """Adobe's IMS reference lists scope as required; an empty SCOPES must not get a token."""
+    fields = {"grant_type": "client_credentials", "client_id": "c", "client_secret": "s"}
+    if scope is not None:
+        fields["scope"] = scope
+    if version == "v3":
+        reply = send("POST", f"{mock.url}/ims/token/v3", urlencode(fields), headers=FORM_HEADERS)
+    else:
+        reply = send("POST", f"{mock.url}/ims/token/v2?{urlencode(fields)}")
+    assert (reply.status, reply.headers["content-type"], reply.body) == (400, "application/json", {
+        "error": "invalid_scope",
+        "error_description": "missing scope parameter: send the scopes of your credential, e.g. openid,AdobeID"})
+    assert mock.state.token_count() == 0
+
+
 def test_json_body_is_refused(mock: MockServer) -> None:
     reply = send("POST", f"{mock.url}/ims/token/v3", '{"grant_type": "client_credentials"}',
                  headers={"Content-Type": "application/json"})
@@ -85,10 +102,11 @@ def test_configured_credentials_are_enforced() -> None:
     with start_mock(credentials={"alice-client": "alice-secret"}) as mock:
         url = f"{mock.url}/ims/token/v3"
         good = send("POST", url, _form(grant_type="client_credentials", client_id="alice-client",
-                                       client_secret="alice-secret"), headers=FORM_HEADERS)
+                                       client_secret="alice-secret", scope="openid"), headers=FORM_HEADERS)
         wrong_secret = send("POST", url, _form(grant_type="client_credentials", client_id="alice-client",
-                                               client_secret="nope"), headers=FORM_HEADERS)
-        unknown = send("POST", url, _form(grant_type="client_credentials", client_id="bob", client_secret="x"),
+                                               client_secret="nope", scope="openid"), headers=FORM_HEADERS)
+        unknown = send("POST", url, _form(grant_type="client_credentials", client_id="bob", client_secret="x",
+                                         scope="openid"),
                        headers=FORM_HEADERS)
     assert good.status == 200
     expected = (401, {"error": "invalid_client", "error_description": "invalid client_id or client_secret"})

@@ -24,7 +24,6 @@ from pmforge.rehearsal.cli import rehearse
 from pmforge.rehearsal.runners import RUNNER_SCRIPT
 
 from .conftest import REPO
-from .test_e2e_newman import newman  # noqa: F401  (the fixture: skips without Newman, fails under CI)
 
 HEADER = "participant            requests  steps  passed  failed  polls    time"
 STEPS = ["Get Access Token", "Step 1 - Profile: Create A Segment Definition", "Step 2 - POST Segment Job",
@@ -71,7 +70,7 @@ def test_a_class_of_20_passes(newman: Path, tmp_path: Path, monkeypatch: pytest.
     assert (result.exit_code, result.stderr) == (0, ""), result.stdout
     lines = masked(result.stdout).splitlines()
     assert lines[0] == HEADER
-    assert in_roster_order(lines[1:21], 20) == [f"{ldap}         5    4/4      17       0      2    Ts"
+    assert in_roster_order(lines[1:21], 20) == [f"{ldap}         5    4/4      13       0      2    Ts"
                                                 for ldap in ldaps(20)]
     assert lines[21] == "20 participants: 20 passed, 0 failed in Ts; mock: 100 requests, median T ms, p99 T ms"
     slowest = re.fullmatch(r"slowest: (\S+) Ts, (\S+) Ts, (\S+) Ts", lines[22])
@@ -88,13 +87,13 @@ def test_failing_jobs_name_each_participants_error(newman: Path, tmp_path: Path,
     lines = masked(result.stdout).splitlines()
     error = f"    {STEP_3}: status is FAILED: {FAILURE['msg']}: status is FAILED after 2 polls"
     assert in_roster_order(lines[1:11], 5) == [line for ldap in ldaps(5) for line in (
-        f"{ldap}         5    3/4      15       1      2    Ts", error)]
+        f"{ldap}         5    3/4      11       1      2    Ts", error)]
     assert lines[11] == "5 participants: 0 passed, 5 failed in Ts; mock: 25 requests, median T ms, p99 T ms"
     assert lines[13] == "failing: " + ", ".join(ldaps(5))
     entry = json.loads((tmp_path / "out" / "rehearsal" / "learner03@example.com.json").read_text(encoding="utf-8"))
     assert {key: value for key, value in entry.items() if key != "time_s"} == {
         "ldap": "learner03@example.com", "sandbox": "sandbox-0", "ok": False, "requests": 5, "polls": 2,
-        "assertions": {"passed": 15, "failed": 1},
+        "assertions": {"passed": 11, "failed": 1},
         "steps": dict(zip(STEPS, ["passed", "passed", "passed", "failed"])),
         "failures": [error.strip()],
     }
@@ -133,14 +132,14 @@ def test_junit_and_report_never_hold_a_secret(newman: Path, tmp_path: Path, monk
         assert secret not in text and "not the token" in text, path
     junit = re.sub(r'time="[0-9.]+"', 'time="T"', (tmp_path / "class.xml").read_text(encoding="utf-8"))
     assert junit.startswith('<?xml version="1.0" encoding="UTF-8"?>\n'
-                            '<testsuites name="_Adobe Experience Platform Enablement" time="T" tests="36" '
+                            '<testsuites name="_Adobe Experience Platform Enablement" time="T" tests="28" '
                             'failures="2" errors="0">\n'
-                            '  <testsuite name="learner01@example.com" time="T" tests="18" failures="1" errors="0" '
+                            '  <testsuite name="learner01@example.com" time="T" tests="14" failures="1" errors="0" '
                             'skipped="0">\n'
                             '    <properties>\n'
                             '      <property name="sandbox" value="sandbox-1" />\n'
                             '    </properties>\n'
-                            '    <testcase classname="Get Access Token" name="status is 200" />\n'), junit
+                            '    <testcase classname="Get Access Token" name="status code is 200" />\n'), junit
     message = "expected '***…' to deeply equal 'not the token'"
     assert junit.count(f'    <testcase classname="Get Access Token" name="token for ***">\n'
                        f'      <failure message="{message}" type="AssertionError">{message}</failure>\n') == 2
@@ -211,7 +210,7 @@ def test_ctrl_c_keeps_the_finished_rows_and_exits_130(newman: Path, tmp_path: Pa
     rows = [line for line in lines[1:] if line.startswith("learner")]
     assert 3 <= len(rows) < 20
     assert set(masked("".join(before[1:])).splitlines()) <= set(rows)  # the rows out before Ctrl-C stay
-    assert all(row.split()[1:] == ["6", "4/4", "19", "0", "3", "Ts"] for row in rows), rows
+    assert all(row.split()[1:] == ["6", "4/4", "15", "0", "3", "Ts"] for row in rows), rows
     assert lines[len(rows) + 1] == (f"interrupted: {len(rows)} of 20 participants finished: {len(rows)} passed, "
                                     f"0 failed in Ts; mock: {lines[len(rows) + 1].split('mock: ')[1]}")
     assert lines[len(rows) + 2].startswith("slowest: ")
@@ -234,7 +233,7 @@ def test_a_report_that_cannot_be_written_fails_the_rehearsal(newman: Path, tmp_p
     result = invoke("--roster", str(write_roster(tmp_path / "class.csv", 1)), "--report", "taken/out")
     assert result.exit_code == 1, result.stdout
     assert masked(result.stdout).splitlines()[1:3] == [
-        "learner01@example.com         5    4/4      17       0      2    Ts",
+        "learner01@example.com         5    4/4      13       0      2    Ts",
         "1 participant: 1 passed, 0 failed in Ts; mock: 5 requests, median T ms, p99 T ms"]
     assert result.stderr == "taken/out/rehearsal:0:0: error: cannot write: Not a directory [output]\n"
     assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file where the report folder would go\n"
@@ -275,3 +274,18 @@ def test_parallel_1_runs_one_participant_after_another(newman: Path, tmp_path: P
     result = invoke("--roster", str(write_roster(tmp_path / "class.csv", 4)), "--parallel", "1")
     assert (result.exit_code, result.stderr) == (0, ""), result.stdout
     assert [line.split()[0] for line in result.stdout.splitlines()[1:5]] == ldaps(4)
+
+
+def test_a_report_into_a_class_built_with_handouts_draws_its_page_again(newman: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch, cli) -> None:
+    roster = write_roster(tmp_path / "class.csv", 2)
+    built = cli("build", "--roster", str(roster), "--handouts", "--out", "out")
+    assert built.exit_code == 0, built.stdout + built.stderr
+    before = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert "rehearsal/learner01%40example.com.json" not in before and "✓" not in before
+    monkeypatch.chdir(tmp_path)
+    result = invoke("--roster", str(roster), "--report", "out")
+    assert (result.exit_code, result.stderr) == (0, ""), result.stdout
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    assert 'href="rehearsal/learner01%40example.com.json"' in page and 'href="rehearsal/learner02%40example.com.json"' in page
+    assert page.count("✓") >= 8  # four steps passed, for each of the two

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+from pmforge import classpage, handouts, v3
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
 from pmforge.model import Course, build_course
@@ -18,9 +19,12 @@ from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
 from pmforge.roster import Participant, Roster, load_roster
 from pmforge.validation import schema_problems
+from pmforge.packaging import zip_bytes
 from pmforge.writing import Staging, refusal
 
 _UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+COLLECTION_FORMATS = ("v2.1", "v3", "both")
+_FORMATS_WRITTEN = {"v2.1": ("v2.1",), "v3": ("v3",), "both": ("v2.1", "v3")}
 
 
 @dataclass
@@ -98,7 +102,7 @@ def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, c
     return problems
 
 
-def outputs(plan: Plan) -> Iterator[tuple[Participant, dict[str, str], list[Problem]]]:
+def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Participant, dict[str, str], list[Problem]]]:
     """For each participant: the files to write (relative path → text) and their problems."""
     stem = file_stem(plan.course.name)
     for participant in plan.roster.participants:
@@ -109,10 +113,17 @@ def outputs(plan: Plan) -> Iterator[tuple[Participant, dict[str, str], list[Prob
             continue
         collection_text = canonical(rendered.collection)
         problems = _output_problems(plan, participant, rendered) + _secret_problems(plan, participant, rendered, collection_text)
-        files = {
-            f"{participant.ldap}/{stem}.postman_collection.json": collection_text,
-            f"{participant.ldap}/{stem}.postman_environment.json": canonical(rendered.environment),
-        }
+        environment_text = canonical(rendered.environment)
+        files = {}
+        if collection_format != "v3":
+            files[f"{participant.ldap}/{stem}.postman_collection.json"] = collection_text
+            files[f"{participant.ldap}/{stem}.postman_environment.json"] = environment_text
+        if collection_format != "v2.1":
+            tree, tree_problems = v3.files(rendered.collection, environment_text, environment_file=f"{stem}.postman_environment.json",
+                                           problem=lambda message, rule, at=participant: Problem(
+                                               plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule))
+            files.update((f"{participant.ldap}/{path}", text) for path, text in tree.items())
+            problems += tree_problems
         yield participant, files, problems
 
 
@@ -124,20 +135,25 @@ class Result:
     checked: list[str] = field(default_factory=list)  # the course and roster files read
 
 
-def validate(course_path: Path | None, roster_path: Path | None) -> Result:
-    """Run every check, render every participant, write nothing."""
+def validate(course_path: Path | None, roster_path: Path | None, *, collection_format: str = "v2.1") -> Result:
+    """Run every check of ``build`` in that format, render every participant, write nothing."""
     checked, problems = plan(course_path, roster_path)
     if checked is None:
         return Result(problems, checked=[str(resolve_course(course_path))])
     count = 0
-    for _, _, file_problems in outputs(checked):
+    for _, _, file_problems in outputs(checked, collection_format):
         problems += file_problems
         count += 1
     return Result(problems, participants=count, checked=[checked.course.file, checked.roster.file])
 
 
-def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:
-    """Check, render and write every participant's files; on any problem write nothing."""
+def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, with_handouts: bool = False,
+          collection_format: str = "v2.1") -> Result:
+    """Check, render and write every participant's files; on any problem write nothing.
+
+    ``with_handouts`` adds each participant's handout and zip, and the class page.
+    ``collection_format``: "v2.1" (JSON files), "v3" (a Postman git workspace per participant) or "both".
+    """
     refused = refusal(out_dir)
     if refused:
         return Result([refused])
@@ -145,19 +161,32 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> 
     if checked is None:
         return Result(problems)
     written = participants = 0
+    book = handouts.Handouts(checked.course, formats=_FORMATS_WRITTEN[collection_format]) if with_handouts else None
+    if book is not None:
+        problems += book.clashes(checked.roster.participants, checked.roster.file)
     try:
         staging = Staging(out_dir)
     except OSError as error:
         return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
     try:
-        for _, files, file_problems in outputs(checked):
+        for participant, files, file_problems in outputs(checked, collection_format):
             problems += file_problems
             participants += 1
             if has_errors(problems):
                 continue  # keep checking the rest, so one run reports everything
+            if book is not None:
+                files |= book.add(participant, checked.renderer.environment_values(participant), files)
             for relative, text in files.items():
                 staging.write(relative, text)
                 written += 1
+            if book is not None:
+                staging.write_bytes(f"{participant.ldap}.zip", zip_bytes(files))
+                written += 1
+        if book is not None and not has_errors(problems):
+            manifest = book.manifest()
+            staging.write(handouts.MANIFEST, canonical(manifest))
+            staging.write("index.html", classpage.class_page(manifest))
+            written += 2
         if has_errors(problems):
             staging.discard()
             return Result(problems, participants=participants)
@@ -165,6 +194,9 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> 
     except OSError as error:
         staging.discard()
         return Result([Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")])
+    except handouts.HandoutError as error:
+        staging.discard()
+        return Result(problems + [error.problem], participants=participants)
     except BaseException:
         staging.discard()
         raise

@@ -18,7 +18,8 @@ from pmforge.expressions import compiled_body, expression_problems
 from pmforge.loading import Located, PathKey
 from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Item, Request
 from pmforge.pql.catalog import Catalog, load_catalog
-from pmforge.problems import Problem, has_errors
+from pmforge.problems import WARNING, Problem, has_errors
+from pmforge.scripts import token_problems
 from pmforge.validation import schema_problems
 
 POSTMAN_VARIABLE = re.compile(r"\{\{([^{}]+)\}\}")
@@ -204,6 +205,51 @@ def _body_kind_problems(course: Course) -> list[Problem]:
     return problems
 
 
+_QUOTED = re.compile(r"""(["'`])([A-Za-z_][A-Za-z0-9_.-]*)\1""")
+
+
+def _script_texts(course: Course) -> Iterator[str]:
+    yield from course.scripts.values()
+
+    def walk(items: list[Item]) -> Iterator[str]:
+        for item in items:
+            yield from item.scripts.values()
+            if isinstance(item, Folder):
+                yield from walk(item.items)
+
+    yield from walk(course.items)
+
+
+def used_variables(course: Course) -> set[str]:
+    """Environment variables some request reads or keeps, or some script names."""
+    used: set[str] = set()
+    texts: list[str] = []
+    for request in course.requests():
+        texts.append(request.url)
+        texts += [header.value for header in request.headers]
+        texts += list(request.path_variables.values())
+        for key in BODY_KEYS:
+            texts += [text for _, text in strings(getattr(request, key), ())]
+        used |= set(request.keep)
+    texts += [text for variable in course.environment for _, text in strings(variable.value, ())]
+    for text in texts:
+        used |= {match.group(1) for match in POSTMAN_VARIABLE.finditer(text)}
+    for script in _script_texts(course):
+        used |= {match.group(1) for match in POSTMAN_VARIABLE.finditer(script)}
+        used |= {match.group(2) for match in _QUOTED.finditer(script)}
+    return used
+
+
+def _unused_problems(course: Course) -> list[Problem]:
+    """An environment variable nothing uses is left out of the output: say so where it is written."""
+    used = used_variables(course)
+    return [
+        dataclasses.replace(course.source.problem(variable.path, f"environment variable {variable.key} is used by no request or script and is left out; remove it, or say why it stays with kept:", "unused-variable", key=True), severity=WARNING)
+        for variable in course.environment
+        if variable.key not in used and not variable.kept
+    ]
+
+
 def apply_rules(problems: list[Problem], rules: dict[str, str]) -> list[Problem]:
     """Switch rules off, or down to warnings, as a course's settings say."""
     kept = []
@@ -236,6 +282,8 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
     problems += _name_problems(course)
     problems += _script_problems(course)
     problems += _body_kind_problems(course)
+    problems += _unused_problems(course)
+    problems += [course.source.problem(path, message, "token-request") for path, message in token_problems(course)]
     catalog, catalog_issues = catalog_problems(course)
     problems += catalog_issues
     for request in course.requests():

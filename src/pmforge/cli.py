@@ -12,6 +12,7 @@ from pmforge.lint.cli import lint
 from pmforge.mock.cli import mock
 from pmforge.pql.cli import pql
 from pmforge.rehearsal.cli import rehearse
+from pmforge.teardown.cli import teardown
 from pmforge.problems import has_errors
 from pmforge.reporting import REPORTERS, fails, format_option, report
 from pmforge.writing import write_text_atomically
@@ -19,6 +20,9 @@ from pmforge.writing import write_text_atomically
 EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 course_argument = click.argument("course", required=False, type=click.Path(path_type=Path))
+collection_format_option = click.option(
+    "--collection-format", type=click.Choice(building.COLLECTION_FORMATS), default="v2.1", show_default=True,
+    help="v2.1: JSON files; v3: a Postman git workspace per participant (DIR/<ldap>/postman/...); both.")
 roster_option = click.option(
     "--roster", type=click.Path(path_type=Path), help="Participants: CSV with a header row, or YAML. Default: the course's example roster."
 )
@@ -44,12 +48,15 @@ def main() -> None:
 @course_argument
 @roster_option
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), default=Path("out"), show_default=True, help="Directory to write; replaced as a whole once the new build is complete.")
-def build(course: Path | None, roster: Path | None, out_dir: Path) -> None:
+@click.option("--handouts", "with_handouts", is_flag=True, help="Also write DIR/<ldap>/handout.html and .md, DIR/<ldap>.zip and the class page DIR/index.html.")
+@collection_format_option
+def build(course: Path | None, roster: Path | None, out_dir: Path, with_handouts: bool, collection_format: str) -> None:
     """Write DIR/<ldap>/<collection>.postman_collection.json and .postman_environment.json for every participant.
 
+    With --collection-format v3, DIR/<ldap>/postman/collections/<collection>/ and postman/environments/ instead.
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
     """
-    result = building.build(course, roster, out_dir)
+    result = building.build(course, roster, out_dir, with_handouts=with_handouts, collection_format=collection_format)
     _finish(result, f"wrote {result.files} files for {result.participants} participants to {out_dir}")
 
 
@@ -58,9 +65,10 @@ def build(course: Path | None, roster: Path | None, out_dir: Path) -> None:
 @roster_option
 @format_option
 @click.option("--strict", is_flag=True, help="Warnings fail too.")
-def validate(course: Path | None, roster: Path | None, fmt: str, strict: bool) -> None:
+@collection_format_option
+def validate(course: Path | None, roster: Path | None, fmt: str, strict: bool, collection_format: str) -> None:
     """Run every check on COURSE and the roster; write nothing."""
-    result = building.validate(course, roster)
+    result = building.validate(course, roster, collection_format=collection_format)
     report(result.problems, fmt=fmt, stream=sys.stdout, checked_files=result.checked, strict=strict)
     if fails(result.problems, strict=strict):
         count = len(result.problems)
@@ -94,6 +102,7 @@ main.add_command(pql)
 main.add_command(mock)
 main.add_command(lint)
 main.add_command(rehearse)
+main.add_command(teardown)
 
 
 if __name__ == "__main__":  # pragma: no cover

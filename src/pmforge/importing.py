@@ -20,7 +20,8 @@ import yaml
 
 from pmforge.checks import POSTMAN_VARIABLE, course_problems
 from pmforge.lint import structure
-from pmforge.lint.positions import load
+from pmforge.lint.positions import Document, load
+from pmforge.lint.v3_reading import DEFINITION, is_collection, read_collection
 from pmforge.loading import load_yaml_text, read_text
 from pmforge.model import build_course
 from pmforge.problems import ERROR, WARNING, Problem
@@ -244,14 +245,24 @@ def _failing_rules(text: str, file: str) -> list[str]:
     return sorted({problem.rule for problem in problems if problem.severity == ERROR})
 
 
-def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
-    """The course YAML for an exported collection, and warnings about what did not carry over."""
-    file = str(path)
-    text, problems = read_text(path, file)
+def _read(path: Path) -> tuple[Document | None, list[Problem]]:
+    """A v2.0/v2.1 JSON file, or a v3 collection folder read into the same shape."""
+    if path.is_dir():
+        if not is_collection(path):
+            return None, [Problem(str(path), 0, 0, f"a folder, but no v3 collection: it holds no {DEFINITION.as_posix()}", "import")]
+        return read_collection(path)
+    text, problems = read_text(path, str(path))
     if text is None:
         return None, problems
-    document, problems = load(file, text)
-    if document is None:
+    return load(str(path), text)
+
+
+def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
+    """The course YAML for an exported collection (a v2.0/v2.1 file or a v3 folder), and warnings
+    about what did not carry over."""
+    file = str(path)
+    document, problems = _read(path)
+    if document is None or any(problem.severity == ERROR for problem in problems):
         return None, problems
     data = document.data
     if structure.file_kind(data) != structure.COLLECTION or not isinstance(data.get("item"), list) or not isinstance(data.get("info"), dict):

@@ -17,6 +17,11 @@ DEFAULT_SANDBOX = "prod"
 DEFAULT_POLL_INTERVAL_MS = 60_000
 # A segment job may take about 13 minutes: 30 polls a minute apart cover it.
 DEFAULT_MAX_POLLS = 30
+# Busy replies are sent again a few times, after Retry-After or a doubling wait, never longer than a minute.
+DEFAULT_RETRY_ON = (429, 503)
+DEFAULT_RETRIES = 3
+DEFAULT_BACKOFF_MS = 1000
+DEFAULT_MAX_WAIT_MS = 60_000
 # The ways a request can carry a body; a request has one of them at the most.
 BODY_KEYS = ("body", "form", "raw", "formdata", "file")
 
@@ -36,6 +41,8 @@ class EnvVar:
     value: str
     secret: bool
     path: PathKey
+    description: str = ""  # where a learner finds the value
+    kept: str = ""  # why it stays in the environment although nothing uses it
 
 
 @dataclass(frozen=True)
@@ -46,6 +53,47 @@ class Poll:
     errors: str | None
     interval_ms: int
     max_polls: int
+    pending: list[str] | None = None  # values worth waiting on; None: any value not in until or fail
+
+
+@dataclass(frozen=True)
+class Exists:
+    """How to find what a create refused as already there: a list to page through, matched by one field."""
+
+    status: int
+    list_url: str
+    items: str
+    match: str
+    next: str | None
+    next_base: str | None
+    where: dict[str, str]  # more fields the item must hold: path -> value (Postman variables allowed)
+    what: str
+
+
+@dataclass(frozen=True)
+class Retry:
+    statuses: list[int]
+    times: int
+    backoff_ms: int
+    max_wait_ms: int
+
+
+@dataclass(frozen=True)
+class Token:
+    """The request that gets a token, sent by the collection itself when the token is missing or expired."""
+
+    request: str
+    expired_status: int | None
+    expired_field: str | None
+    expired_value: str | None
+    fix: str
+
+
+@dataclass(frozen=True)
+class Resilience:
+    errors: list[tuple[str, str]]  # where each service puts its error code and its message
+    retry: Retry
+    token: Token | None
 
 
 @dataclass
@@ -66,6 +114,7 @@ class Request:
     expect_fields: list[str] = field(default_factory=list)
     keep: dict[str, list[str]] = field(default_factory=dict)  # variable -> paths, first present wins
     poll: Poll | None = None
+    exists: Exists | None = None
     scripts: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -104,6 +153,7 @@ class Course:
     description: str = ""
     scripts: dict[str, str] = field(default_factory=dict)
     rules: dict[str, str] = field(default_factory=dict)
+    resilience: Resilience = field(default_factory=lambda: _resilience({}))
 
     @property
     def file(self) -> str:
@@ -146,6 +196,29 @@ def _poll(raw: dict[str, Any] | None, settings: dict[str, Any]) -> Poll | None:
         errors=raw.get("errors"),
         interval_ms=settings.get("poll_interval_ms", DEFAULT_POLL_INTERVAL_MS),
         max_polls=settings.get("max_polls", DEFAULT_MAX_POLLS),
+        pending=list(raw["pending"]) if "pending" in raw else None,
+    )
+
+
+def _exists(raw: dict[str, Any] | None) -> Exists | None:
+    if raw is None:
+        return None
+    return Exists(status=raw.get("status", 422), list_url=raw["list"], items=raw["items"], match=raw["match"],
+                  next=raw.get("next"), next_base=raw.get("next_base"), where=dict(raw.get("where", {})), what=raw.get("what", "it"))
+
+
+def _resilience(raw: dict[str, Any]) -> Resilience:
+    retry = raw.get("retry", {})
+    token = raw.get("token")
+    expired = (token or {}).get("expired", {})
+    return Resilience(
+        errors=[(pair["code"], pair["message"]) for pair in raw.get("errors", [])],
+        retry=Retry(statuses=list(retry.get("statuses", DEFAULT_RETRY_ON)), times=retry.get("times", DEFAULT_RETRIES),
+                    backoff_ms=retry.get("backoff_ms", DEFAULT_BACKOFF_MS),
+                    max_wait_ms=retry.get("max_wait_ms", DEFAULT_MAX_WAIT_MS)),
+        token=Token(request=token["request"], expired_status=expired.get("status"), expired_field=expired.get("field"),
+                    expired_value=None if "equals" not in expired else str(expired["equals"]),
+                    fix=token.get("fix", "")) if token else None,
     )
 
 
@@ -168,6 +241,7 @@ def _request(raw: dict[str, Any], path: PathKey, levels: list[tuple[PathKey, dic
         expect_fields=list(expect.get("fields", [])),
         keep={name: [paths] if isinstance(paths, str) else list(paths) for name, paths in raw.get("keep", {}).items()},
         poll=_poll(raw.get("poll"), settings),
+        exists=_exists(raw.get("exists")),
         scripts=dict(raw.get("scripts", {})),
     )
 
@@ -192,7 +266,7 @@ def build_course(located: Located) -> Course:
     environment = []
     for key, value in data.get("environment", {}).items():
         if isinstance(value, dict):
-            environment.append(EnvVar(key, value["value"], bool(value.get("secret", False)), ("environment", key)))
+            environment.append(EnvVar(key, value["value"], bool(value.get("secret", False)), ("environment", key), value.get("description", ""), value.get("kept", "")))
         else:
             environment.append(EnvVar(key, value, False, ("environment", key)))
     roster = data.get("example_roster")
@@ -205,5 +279,6 @@ def build_course(located: Located) -> Course:
         default_sandbox=data.get("defaults", {}).get("sandbox", DEFAULT_SANDBOX),
         example_roster=(Path(located.file).parent / roster) if roster else None,
         scripts=dict(data.get("scripts", {})),
+        resilience=_resilience(data.get("resilience", {})),
         rules={rule: "off" if setting is False else setting for rule, setting in settings.get("rules", {}).items()},
     )

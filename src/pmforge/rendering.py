@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from pmforge import scripts
+from pmforge import lessons, scripts
 from pmforge.checks import encoded_body
 from pmforge.expressions import compiled_body
 from pmforge.model import PLACEHOLDER, Course, Folder, Header, Item, Request
@@ -30,6 +30,14 @@ from pmforge.roster import Participant
 NAMESPACE = uuid.UUID("6f1c1b2e-4b0e-5a51-9a7c-2d1f0c8e7a10")
 COLLECTION_TEMPLATE = "collection.json.j2"
 ENVIRONMENT_TEMPLATE = "environment.json.j2"
+
+
+def derived_id(namespace: uuid.UUID, name: str) -> uuid.UUID:
+    """A UUID from a name, always the same: UUID 5's hash, then marked version 4 (variant stays RFC 4122).
+
+    Postman's tooling (``postman workspace prepare``) replaces ids that are not version-4-shaped.
+    """
+    return uuid.UUID(bytes=uuid.uuid5(namespace, name).bytes, version=4)
 
 
 class RenderError(Exception):
@@ -90,24 +98,24 @@ def _header_view(header: Header) -> dict[str, Any]:
     return view
 
 
-def _item_view(item: Item, requests: dict[int, int]) -> dict[str, Any]:
+def _item_view(item: Item, requests: dict[int, int], writer: scripts.ScriptWriter) -> dict[str, Any]:
     if isinstance(item, Folder):
         return {
             "folder": True,
             "name": item.name,
-            "description": item.description,
+            "description": lessons.folder_markdown(item),
             "events": scripts.plain_events(item.scripts),
-            "items": [_item_view(child, requests) for child in item.items],
+            "items": [_item_view(child, requests, writer) for child in item.items],
         }
     return {
         "folder": False,
         "index": requests[id(item)],  # where its body is in the per-participant list
         "name": item.name,
-        "description": item.description,
+        "description": lessons.request_markdown(item),
         "method": item.method,
         "headers": [_header_view(header) for header in item.headers],
         "url": url_object(item.url, item.path_variables),
-        "events": scripts.events(item),
+        "events": writer.events(item),
         "body_kind": item.body_kind,
     }
 
@@ -170,10 +178,14 @@ class Renderer:
         self.env.filters["tojson"] = _tojson
         requests = course.requests()
         positions = {id(request): index for index, request in enumerate(requests)}
-        self.items = [_item_view(item, positions) for item in course.items]
-        self.events = scripts.plain_events(course.scripts)
+        writer = scripts.ScriptWriter(course)
+        self.items = [_item_view(item, positions, writer) for item in course.items]
+        self.events = writer.collection_events()
         self.requests = [(request, compiled_body(request.body)) for request in requests]
+        # Variables nothing uses are left out, unless the course keeps them on purpose.
+        self.environment = lessons.environment_in_use(course)
         self.secret_keys = {variable.key for variable in course.environment if variable.secret}
+        self.description = lessons.collection_markdown(course, [variable.key for variable in lessons.learner_fills(course)])
         self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
 
     def _problem(self, name: str, line: int, message: str) -> Problem:
@@ -199,13 +211,13 @@ class Renderer:
             raise RenderError(self._problem(name, 0, f"rendered output is not JSON: {error.msg} (output line {error.lineno})")) from None
 
     def ids(self, participant: Participant) -> tuple[uuid.UUID, uuid.UUID]:
-        collection = uuid.uuid5(NAMESPACE, f"collection\0{self.course.name}\0{participant.ldap}")
-        environment = uuid.uuid5(NAMESPACE, f"environment\0{self.course.name}\0{participant.ldap}")
+        collection = derived_id(NAMESPACE, f"collection\0{self.course.name}\0{participant.ldap}")
+        environment = derived_id(NAMESPACE, f"environment\0{self.course.name}\0{participant.ldap}")
         return collection, environment
 
     def environment_values(self, participant: Participant) -> list[dict[str, Any]]:
         fields = participant.fields()
-        values = {variable.key: fill(variable.value, fields) for variable in self.course.environment}
+        values = {variable.key: fill(variable.value, fields) for variable in self.environment}
         values.update(participant.values)
         return [
             {"key": key, "value": value, "type": "secret" if key in self.secret_keys else "default", "enabled": True}
@@ -219,11 +231,11 @@ class Renderer:
         collection = self._render(
             COLLECTION_TEMPLATE,
             {
-                "collection": {"id": str(collection_id), "name": self.course.name, "description": self.course.description},
+                "collection": {"id": str(collection_id), "name": self.course.name, "description": self.description},
                 "items": self.items,
                 "events": self.events,
                 "bodies": bodies,
-                "item_id": lambda names: str(uuid.uuid5(collection_id, "\0".join(names))),
+                "item_id": lambda names: str(derived_id(collection_id, "\0".join(names))),
             },
         )
         environment = self._render(

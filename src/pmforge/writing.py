@@ -44,6 +44,11 @@ class Staging:
         with open(path, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
 
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        path = self.path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
     def commit(self) -> None:
         (self.path / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         os.chmod(self.path, 0o755)  # mkdtemp makes it private; output is for sharing

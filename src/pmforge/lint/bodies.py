@@ -59,9 +59,8 @@ def parse_body(document: Document, item: RequestItem) -> tuple[Document | None, 
     try:
         return document.inner(raw_path(item), variables=True), []
     except JsonSyntaxError as error:
-        line, column = document.position(raw_path(item), index=error.offset)
         message = f"request {item.name!r}: the JSON body does not parse: {error.message}"
-        return None, [Problem(document.file, line, column, message, "body-json", RULES["body-json"].severity)]
+        return None, [document.problem(raw_path(item), message, "body-json", severity=RULES["body-json"].severity, index=error.offset)]
 
 
 def _locator(body: Document, base: PathKey = ()) -> Any:

@@ -29,10 +29,11 @@ def rules_table() -> str:
               help="Rule settings for every file. Default: the nearest .pmforge-lint.yaml above each file.")
 @click.option("--list-rules", is_flag=True, help="Print every rule with its default severity, and exit.")
 def lint(paths: tuple[Path, ...], fmt: str, strict: bool, config: Path | None, list_rules: bool) -> None:
-    """Check Postman collections and environments (v2.0/v2.1 exports) as they are.
+    """Check Postman collections and environments (v2.0/v2.1 exports, v3 folders) as they are.
 
-    PATH is a file or a folder; folders are searched for *.postman_collection.json
-    and *.postman_environment.json. Environments given define the {{VAR}}s of the
+    PATH is a file or a folder: a v3 collection folder (holding .resources/definition.yaml) is one
+    collection; other folders are searched for *.postman_collection.json, *.postman_environment.json
+    and v3 collection folders. Environments given define the {{VAR}}s of the
     collections. Exit 0 when clean (or warnings only), 1 on problems, 2 on usage errors.
     """
     if list_rules:
@@ -44,7 +45,8 @@ def lint(paths: tuple[Path, ...], fmt: str, strict: bool, config: Path | None, l
         settings: Settings | None = load_settings(config) if config else None
         files = discover(paths)
         if not files:
-            raise click.UsageError("no *.postman_collection.json or *.postman_environment.json files found")
+            raise click.UsageError("no *.postman_collection.json or *.postman_environment.json files "
+                                   "(or v3 collection folders) found")
         problems = list(lint_files(files, settings=settings))
     except LintConfigError as error:
         raise click.UsageError(str(error)) from None

@@ -53,9 +53,8 @@ def duplicate_names(document: Document, items: list[RequestItem]) -> list[Proble
         earlier = first.setdefault(item.name, item)
         if earlier is item:
             continue
-        line, _ = document.position(_name_path(earlier))
         where = "in this folder" if earlier.ancestors[-1] == item.ancestors[-1] else "elsewhere in the collection, where setNextRequest looks names up"
-        problems.append(_problem(document, _name_path(item), f"request name {item.name!r} is used {where} too (line {line})", "duplicate-name"))
+        problems.append(_problem(document, _name_path(item), f"request name {item.name!r} is used {where} too ({document.where(_name_path(earlier))})", "duplicate-name"))
     return problems
 
 

@@ -10,6 +10,7 @@ from pmforge.lint.collection import RequestItem, requests
 from pmforge.lint.positions import Document, load
 from pmforge.lint.rules import RULES
 from pmforge.lint.settings import Settings, nearest_settings
+from pmforge.lint.v3_reading import DEFINITION, collection_of, is_collection, read_collection
 from pmforge.loading import read_text
 from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import Problem
@@ -20,21 +21,29 @@ _SKIPPED_FOLDERS = {"node_modules", "__pycache__"}
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
-    """Files as given, and under each folder every collection and environment (hidden folders skipped)."""
+    """Files and v3 collection folders as given, and under each other folder every collection (v2 file
+    or v3 folder) and environment (hidden folders skipped)."""
     found: list[Path] = []
     for path in paths:
-        if not path.is_dir():
-            found.append(path)
+        if not path.is_dir() or is_collection(path):
+            # A file of a v3 collection (as a pre-commit hook passes it) stands for its collection.
+            found.append(collection_of(path) or path if path.is_file() else path)
             continue
-        for candidate in sorted(path.rglob("*.postman_*.json")):
+        candidates = [c for c in path.rglob("*.postman_*.json") if c.name.endswith((COLLECTION_SUFFIX, ENVIRONMENT_SUFFIX))]
+        candidates += [d.parent.parent for d in path.rglob(DEFINITION.name) if d.parent.name == DEFINITION.parent.name
+                       and d.parent.parent != path and is_collection(d.parent.parent)]
+        for candidate in sorted(candidates):
             relative = candidate.relative_to(path).parts[:-1]
-            if candidate.name.endswith((COLLECTION_SUFFIX, ENVIRONMENT_SUFFIX)) and not any(
-                    part.startswith(".") or part in _SKIPPED_FOLDERS for part in relative):
+            if not any(part.startswith(".") or part in _SKIPPED_FOLDERS for part in relative):
                 found.append(candidate)
     return list(dict.fromkeys(found))
 
 
 def _read(path: Path) -> tuple[Document | None, list[Problem]]:
+    if path.is_dir():
+        return read_collection(path)
+    if path.suffix in (".yaml", ".yml"):
+        return None, [Problem(str(path), 1, 1, f"a YAML file outside any v3 collection (no {DEFINITION.as_posix()} above it)", "file-kind")]
     text, problems = read_text(path, str(path))
     if text is None:
         return None, problems
@@ -65,7 +74,11 @@ def lint_files(files: Sequence[Path], *, settings: Settings | None = None, catal
         if document is not None:
             problems = problems + lint_document(document, kinds[path], environment=keys, catalog=catalog)
         chosen = settings if settings is not None else nearest_settings(path, cache)
-        yield from _without_repeats(sorted(chosen.apply(problems, path)))
+        # Overrides match the file a problem is in: for a v3 collection, one of its YAML files.
+        by_file: dict[str, list[Problem]] = {}
+        for problem in problems:
+            by_file.setdefault(problem.file, []).append(problem)
+        yield from _without_repeats(sorted(kept for file, group in by_file.items() for kept in chosen.apply(group, file)))
 
 
 def lint_document(document: Document, kind: str | None, *, environment: set[str] | None, catalog: Catalog) -> list[Problem]:
@@ -104,10 +117,10 @@ def _request_problems(document: Document, item: RequestItem, catalog: Catalog) -
 
 def _without_repeats(problems: list[Problem]) -> Iterator[Problem]:
     # The header schema restates what a more specific rule already said at that spot (bearer, Content-Type on a GET).
-    taken = {(p.line, p.column) for p in problems if p.rule != "headers"}
+    taken = {(p.file, p.line, p.column) for p in problems if p.rule != "headers"}
     seen: set[Problem] = set()
     for problem in problems:
-        if (problem.rule == "headers" and (problem.line, problem.column) in taken) or problem in seen:
+        if (problem.rule == "headers" and (problem.file, problem.line, problem.column) in taken) or problem in seen:
             continue
         seen.add(problem)
         yield problem

@@ -85,6 +85,10 @@ class Document:
             return self.source.line_column(self.to_source(self.char_offset(path, index)))
         return self.source.line_column(self.to_source(self.offset(path, key=key)))
 
+    def where(self, path: PathKey) -> str:
+        """The value's place as a message names it: ``line N`` of this file."""
+        return f"line {self.position(path)[0]}"
+
     def problem(self, path: PathKey, message: str, rule: str, *, severity: str = ERROR, key: bool = False,
                 index: int | None = None) -> Problem:
         line, column = self.position(path, key=key, index=index)

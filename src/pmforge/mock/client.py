@@ -84,3 +84,7 @@ class AepSession:
 
     def get(self, path: str, *, sandbox: str | None = None) -> Response:
         return send("GET", f"{self.base_url}/data/core/ups{path}", headers=self.headers(sandbox=sandbox, json_body=False))
+
+    def delete(self, path: str, *, sandbox: str | None = None) -> Response:
+        return send("DELETE", f"{self.base_url}/data/core/ups{path}",
+                    headers=self.headers(sandbox=sandbox, json_body=False))

@@ -23,6 +23,9 @@ ORG_MISSING = Reply(400, {"error_code": "400003", "message": "Missing header"})
 # Not documented: Adobe publishes no body for a missing x-sandbox-name. We reuse the gateway's
 # "Missing header" code and name the header, so it reads like its documented sibling above.
 SANDBOX_MISSING = Reply(400, {"error_code": "400003", "message": "Missing header: x-sandbox-name"})
+# Not documented: the spec lists 429 for job creation without a body, and gateways answer it with
+# Retry-After. We answer in the gateway's dialect, like its documented siblings above.
+TOO_MANY_REQUESTS = Reply(429, {"error_code": "429001", "message": "Too many requests"})
 BAD_CONTENT_TYPE = Reply(
     400,
     {"type": PROBLEM_TYPE, "status": 400, "title": "BadRequestError", "detail": "A valid content-type must be specified"},
@@ -34,6 +37,7 @@ _TITLES = {
     405: "MethodNotAllowedError",
     413: "PayloadTooLargeError",
     422: "UnprocessableEntityError",
+    429: "TooManyRequestsError",
     500: "InternalServerError",
     501: "NotImplementedError",
 }

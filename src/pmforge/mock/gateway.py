@@ -26,14 +26,18 @@ class Caller:
         return (self.org, self.sandbox)
 
 
-def check_gateway(request: Request, state: MockState) -> Caller | Reply:
-    """The caller, or the gateway's error reply for the first header that is wrong."""
+def check_gateway(request: Request, state: MockState, *, token_expires_after: int | None = None) -> Caller | Reply:
+    """The caller, or the gateway's error reply for the first header that is wrong.
+
+    With ``token_expires_after`` a token serves that many gateway requests; after that it has expired and
+    gets the documented 401 for a token that is not valid.
+    """
     authorization = (request.header("authorization") or "").strip()
     if not authorization:
         return errors.TOKEN_MISSING
     scheme, _, token = authorization.partition(" ")
     # The course's Step 1 sends "bearer": the scheme is case-insensitive (RFC 7235 §2.1).
-    owner = state.token_owner(token.strip()) if scheme.lower() == "bearer" else None
+    owner = state.use_token(token.strip(), token_expires_after) if scheme.lower() == "bearer" else None
     if owner is None:
         return errors.TOKEN_INVALID
     api_key = (request.header("x-api-key") or "").strip()

@@ -37,6 +37,11 @@ def issue_token(request: Request, state: MockState, *, credentials: Mapping[str,
         return oauth_error(400, "invalid_request", "missing client_id parameter")
     if not secret:
         return oauth_error(400, "invalid_request", "missing client_secret parameter")
+    if not params.get("scope", "").strip():
+        # Adobe's IMS reference lists scope as required for client_credentials. RFC 6749 §5.2 names
+        # a scope the server cannot grant invalid_scope; the description is ours.
+        return oauth_error(400, "invalid_scope", "missing scope parameter: send the scopes of your credential, "
+                                                 "e.g. openid,AdobeID")
     if credentials is not None and credentials.get(client_id) != secret:
         # Not documented for IMS: RFC 6749 §5.2 names this case invalid_client, status 401.
         return oauth_error(401, "invalid_client", "invalid client_id or client_secret")

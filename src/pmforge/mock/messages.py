@@ -35,11 +35,15 @@ class Request:
 
 @dataclass(frozen=True)
 class Reply:
-    """A JSON reply: every response the mock sends is one of these."""
+    """A JSON reply: every response the mock sends is one of these. ``body`` None sends no body
+    (204); ``notes`` go to the mock's log line for this request, not to the client."""
 
     status: int
     body: Any
     headers: dict[str, str] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
 
     def encode(self) -> bytes:
+        if self.body is None:
+            return b""
         return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

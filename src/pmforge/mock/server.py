@@ -8,16 +8,15 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import TextIO
+from typing import Any, TextIO
 from urllib.parse import urlsplit
 
-from pmforge.mock.app import MockApp, MockOptions
+from pmforge.mock.app import MockApp, MockOptions, mock_options
 from pmforge.mock.errors import problem
 from pmforge.mock.messages import JSON, Reply, Request
-from pmforge.mock.segmentation import JobOptions
 from pmforge.mock.state import MockState
 from pmforge.mock.stats import LatencySummary, RequestLog, RequestRecord
 
@@ -111,7 +110,7 @@ class _Handler(BaseHTTPRequestHandler):
         # Recorded before the reply is written, so whoever holds a reply also finds its record.
         elapsed_ms = (time.perf_counter() - started) * 1000
         self.server.requests.add(RequestRecord(self.command, split.path, reply.status, elapsed_ms,
-                                               headers.get("x-sandbox-name")))
+                                               headers.get("x-sandbox-name"), reply.notes))
         self._send(reply, payload)
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
@@ -154,8 +153,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, reply: Reply, payload: bytes | None = None) -> None:
         payload = reply.encode() if payload is None else payload
         self.send_response(reply.status)
-        self.send_header("Content-Type", JSON)
-        self.send_header("Content-Length", str(len(payload)))
+        if reply.status != 204:  # RFC 9110 §8.6: no Content-Length (and no body) on a 204
+            self.send_header("Content-Type", JSON)
+            self.send_header("Content-Length", str(len(payload)))
         for name, value in reply.headers.items():
             self.send_header(name, value)
         if self.close_connection:
@@ -230,31 +230,26 @@ def _bind(host: str, port: int, *, options: MockOptions, stream: TextIO | None) 
         raise MockStartError(f"cannot listen on {host}:{port}: {reason.lower()}") from None
 
 
-def _options(polls_to_finish: int, fail_jobs: bool, fail_marker: str | None,
-             credentials: Mapping[str, str] | None) -> MockOptions:
-    jobs = JobOptions(polls_to_finish=polls_to_finish, fail_jobs=fail_jobs, fail_marker=fail_marker)
-    return MockOptions(jobs=jobs, credentials=dict(credentials) if credentials is not None else None)
+def start_mock(host: str = "127.0.0.1", port: int = 0, *, quiet: bool = True, log: TextIO | None = None,
+               **options: Any) -> MockServer:
+    """Start the mock in a background thread; ``port=0`` picks a free port (see ``.url``).
 
-
-def start_mock(host: str = "127.0.0.1", port: int = 0, *, polls_to_finish: int = 2, fail_jobs: bool = False,
-               fail_marker: str | None = None, credentials: Mapping[str, str] | None = None,
-               quiet: bool = True, log: TextIO | None = None) -> MockServer:
-    """Start the mock in a background thread; ``port=0`` picks a free port (see ``.url``)."""
-    options = _options(polls_to_finish, fail_jobs, fail_marker, credentials)
-    httpd = _bind(host, port, options=options, stream=None if quiet else (log or sys.stderr))
+    ``options`` are ``mock_options``'s keywords: polls_to_finish, fail_jobs, fail_marker, lose_jobs,
+    credentials, token_expires_after, throttle_after, throttle_burst, retry_after, existing_definitions,
+    max_page_size (see ``pmforge.mock``).
+    """
+    httpd = _bind(host, port, options=mock_options(**options), stream=None if quiet else (log or sys.stderr))
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.01},
                               name=f"pmforge-mock-{httpd.server_address[1]}", daemon=True)
     thread.start()
     return MockServer(httpd, thread)
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, polls_to_finish: int = 2,
-                  fail_jobs: bool = False, fail_marker: str | None = None,
-                  credentials: Mapping[str, str] | None = None, quiet: bool = False, log: TextIO | None = None,
-                  on_ready: Callable[[str], None] | None = None) -> None:
+def serve_forever(host: str = "127.0.0.1", port: int = DEFAULT_PORT, *, quiet: bool = False,
+                  log: TextIO | None = None, on_ready: Callable[[str], None] | None = None,
+                  **options: Any) -> None:
     """Serve in this thread until Ctrl-C; ``on_ready(url)`` runs once the port is bound."""
-    options = _options(polls_to_finish, fail_jobs, fail_marker, credentials)
-    httpd = _bind(host, port, options=options, stream=None if quiet else (log or sys.stderr))
+    httpd = _bind(host, port, options=mock_options(**options), stream=None if quiet else (log or sys.stderr))
     server = MockServer(httpd, None)
     if on_ready is not None:
         on_ready(server.url)

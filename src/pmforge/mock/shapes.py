@@ -14,6 +14,10 @@ _NAMESPACE = uuid.UUID("0b5c3f52-8a4e-4f0e-9c83-7a1e6d2b9f10")
 DEFAULT_EVALUATION = {"batch": {"enabled": True}, "continuous": {"enabled": False}, "synchronous": {"enabled": False}}
 TOTAL_PROFILES = 10_000
 TERMINAL = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+PROFILE_SCHEMA = {"name": "_xdm.context.profile"}
+# What a definition that was "already there" (MockOptions.existing_definitions) holds.
+EXISTING_EXPRESSION = {"type": "PQL", "format": "pql/text", "value": 'person.gender in ["female"]'}
+EXISTING_DESCRIPTION = "Already in the sandbox when the pmforge mock started (existing_definitions)."
 FAILURE = {
     "code": "0100000003",
     "msg": "Segment job failed on purpose: the pmforge mock was told to fail jobs.",
@@ -53,7 +57,8 @@ def build_definition(body: dict[str, Any], *, org: str, sandbox: str) -> dict[st
         "expression": dict(body["expression"]),
         "mergePolicyId": body.get("mergePolicyId") or default_merge_policy(org, sandbox),
         "profileInstanceId": body.get("profileInstanceId", "ups"),
-        "schema": dict(body["schema"]),
+        # Created with {id} or {name}, a definition reads back with the class's name (SchemaClass).
+        "schema": {**body["schema"], **PROFILE_SCHEMA},
         "evaluationInfo": evaluation,
         "dataGovernancePolicy": {"excludeOptOut": True},
         "creationTime": created,
@@ -65,6 +70,13 @@ def build_definition(body: dict[str, Any], *, org: str, sandbox: str) -> dict[st
         if extra in body:
             definition[extra] = body[extra]
     return definition
+
+
+def existing_definition(org: str, sandbox: str, name: str) -> dict[str, Any]:
+    """A definition that was in the sandbox before anyone called the mock."""
+    body = {"name": name, "description": EXISTING_DESCRIPTION, "expression": EXISTING_EXPRESSION,
+            "schema": PROFILE_SCHEMA}
+    return build_definition(body, org=org, sandbox=sandbox)
 
 
 def build_job(definitions: list[dict[str, Any]], *, org: str, sandbox: str, job_number: int,
@@ -140,6 +152,8 @@ def move_job(job: dict[str, Any], status: str) -> None:
                                           "totalTimeInMs": stamp - seg_start}
     if status == "FAILED":
         job["errors"] = [dict(FAILURE)]
+        return
+    if status == "CANCELLED":
         return
     metrics["totalProfiles"] = TOTAL_PROFILES
     counts = {info["segmentId"]: _profile_count(info["segmentId"]) for info in job["segments"]}

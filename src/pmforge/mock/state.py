@@ -9,57 +9,107 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 Scope = tuple[str, str]  # (IMS org, sandbox name)
+Seed = Callable[[str, str, str], dict[str, Any]]  # (org, sandbox, name) -> a stored definition
 
 
 @dataclass
-class _Job:
+class JobRecord:
+    """A job as the mock keeps it: the API's body plus what drives its statuses."""
+
     scope: Scope
     body: dict[str, Any]
     fails: bool
     polls: int = 0
+    cancelled: bool = False
+    polls_since_cancel: int = 0
 
 
 @dataclass
 class _Sandbox:
+    # Insertion order is creation order: the list endpoint pages through it.
     definitions: dict[str, dict[str, Any]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)
 
 
-class MockState:
-    """Thread-safe store shared by all request threads of one mock server."""
+@dataclass
+class _Token:
+    client_id: str
+    uses: int = 0
 
-    def __init__(self) -> None:
+
+class MockState:
+    """Thread-safe store shared by all request threads of one mock server.
+
+    ``existing`` lists (sandbox, name) pairs of definitions that are already there, in any org,
+    the first time that sandbox is used; ``seed`` builds them.
+    """
+
+    def __init__(self, existing: Iterable[tuple[str, str]] = (), seed: Seed | None = None) -> None:
         self._lock = threading.Lock()
-        self._tokens: dict[str, str] = {}
+        self._tokens: dict[str, _Token] = {}
         self._sandboxes: dict[Scope, _Sandbox] = {}
-        self._jobs: dict[str, _Job] = {}
+        self._jobs: dict[str, JobRecord] = {}
+        self._gateway_requests: dict[Scope, int] = {}
+        self._existing = tuple(existing)
+        self._seed = seed
+        if self._existing and seed is None:
+            raise ValueError("existing definitions need a seed function")
 
     # -- tokens ---------------------------------------------------------------------------------
 
     def add_token(self, token: str, client_id: str) -> None:
         with self._lock:
-            self._tokens[token] = client_id
+            self._tokens[token] = _Token(client_id)
 
     def token_owner(self, token: str) -> str | None:
         """The client_id the token was issued to, or None if the mock never issued it."""
         with self._lock:
-            return self._tokens.get(token)
+            found = self._tokens.get(token)
+            return found.client_id if found else None
+
+    def use_token(self, token: str, limit: int | None) -> str | None:
+        """Count one gateway request made with ``token``: its owner, or None if the mock never issued
+        it or it has already served ``limit`` requests (then it has expired)."""
+        with self._lock:
+            found = self._tokens.get(token)
+            if found is None or (limit is not None and found.uses >= limit):
+                return None
+            found.uses += 1
+            return found.client_id
 
     def token_count(self) -> int:
         with self._lock:
             return len(self._tokens)
 
+    def count_gateway_request(self, scope: Scope) -> int:
+        """Count one request the gateway let through into ``scope``; return its number (1, 2, ...)."""
+        with self._lock:
+            self._gateway_requests[scope] = self._gateway_requests.get(scope, 0) + 1
+            return self._gateway_requests[scope]
+
     # -- definitions ----------------------------------------------------------------------------
+
+    def _sandbox(self, scope: Scope) -> _Sandbox:
+        """The sandbox's store, created (with its existing definitions) on first use. Lock held."""
+        sandbox = self._sandboxes.get(scope)
+        if sandbox is None:
+            sandbox = self._sandboxes[scope] = _Sandbox()
+            for sandbox_name, name in self._existing:
+                if sandbox_name == scope[1] and name not in sandbox.names and self._seed is not None:
+                    definition = self._seed(scope[0], scope[1], name)
+                    sandbox.names.add(name)
+                    sandbox.definitions[definition["id"]] = definition
+        return sandbox
 
     def add_definition(self, scope: Scope, definition: dict[str, Any]) -> bool:
         """Store a definition; False (and nothing stored) if its name is taken in that sandbox."""
         with self._lock:
-            sandbox = self._sandboxes.setdefault(scope, _Sandbox())
+            sandbox = self._sandbox(scope)
             if definition["name"] in sandbox.names:
                 return False
             sandbox.names.add(definition["name"])
@@ -68,9 +118,23 @@ class MockState:
 
     def definition(self, scope: Scope, definition_id: str) -> dict[str, Any] | None:
         with self._lock:
-            sandbox = self._sandboxes.get(scope)
-            found = sandbox.definitions.get(definition_id) if sandbox else None
+            found = self._sandbox(scope).definitions.get(definition_id)
             return copy.deepcopy(found) if found is not None else None
+
+    def delete_definition(self, scope: Scope, definition_id: str) -> bool:
+        """Remove a definition (its name is free again); False if the sandbox has no such id."""
+        with self._lock:
+            sandbox = self._sandbox(scope)
+            found = sandbox.definitions.pop(definition_id, None)
+            if found is None:
+                return False
+            sandbox.names.discard(found["name"])
+            return True
+
+    def sandbox_definitions(self, scope: Scope) -> list[dict[str, Any]]:
+        """One sandbox's definitions in creation order (what the list endpoint pages through)."""
+        with self._lock:
+            return copy.deepcopy(list(self._sandbox(scope).definitions.values()))
 
     def definitions(self, org: str | None = None, sandbox: str | None = None) -> list[dict[str, Any]]:
         """All stored definitions (the API's shape: name, createdBy, imsOrgId, sandbox...), oldest first.
@@ -90,11 +154,10 @@ class MockState:
 
     def add_job(self, scope: Scope, job: dict[str, Any], *, fails: bool) -> None:
         with self._lock:
-            self._jobs[job["id"]] = _Job(scope, copy.deepcopy(job), fails)
+            self._jobs[job["id"]] = JobRecord(scope, copy.deepcopy(job), fails)
 
-    def poll_job(self, scope: Scope, job_id: str,
-                 advance: Callable[[dict[str, Any], int, bool], None]) -> dict[str, Any] | None:
-        """Count one GET of a job, let ``advance(job, polls, fails)`` move it on, return a copy.
+    def poll_job(self, scope: Scope, job_id: str, advance: Callable[[JobRecord], None]) -> dict[str, Any] | None:
+        """Count one GET of a job, let ``advance(record)`` move it on, return a copy of its body.
 
         The count and the move happen under the lock, so concurrent pollers each see one step.
         """
@@ -103,8 +166,19 @@ class MockState:
             if job is None or job.scope != scope:
                 return None
             job.polls += 1
-            advance(job.body, job.polls, job.fails)
+            if job.cancelled:
+                job.polls_since_cancel += 1
+            advance(job)
             return copy.deepcopy(job.body)
+
+    def cancel_job(self, scope: Scope, job_id: str, cancel: Callable[[JobRecord], None]) -> bool:
+        """Let ``cancel(record)`` mark a job for cancellation; False if the sandbox has no such job."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.scope != scope:
+                return False
+            cancel(job)
+            return True
 
     def jobs(self, org: str | None = None, sandbox: str | None = None) -> list[dict[str, Any]]:
         with self._lock:

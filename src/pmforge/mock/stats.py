@@ -16,9 +16,11 @@ class RequestRecord:
     status: int
     duration_ms: float
     sandbox: str | None
+    notes: tuple[str, ...] = ()
 
     def log_line(self) -> str:
-        return f"{self.method} {self.path} {self.status} {self.duration_ms:.1f}ms sandbox={self.sandbox or '-'}"
+        line = f"{self.method} {self.path} {self.status} {self.duration_ms:.1f}ms sandbox={self.sandbox or '-'}"
+        return "".join([line, *(f" note: {note}" for note in self.notes)])
 
 
 @dataclass(frozen=True)

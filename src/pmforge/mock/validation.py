@@ -1,7 +1,11 @@
-"""Request-body checks, with the very schemas the generator uses for the bodies it writes.
+"""Request-body checks: as strict as AEP's documentation, with the generator's own PQL checks.
 
-If the generator and the mock disagreed on what a valid body is, a green Newman run against the
-mock would prove nothing; so both read ``schemas/*.schema.json`` through ``load_schema``.
+The mock judges bodies with ``aep-segment-*.schema.json``, what Adobe's docs accept: no stricter
+(fields the docs do not name are accepted and reported by ``unknown_fields`` for the log, ``schema``
+may be ``{id}`` or ``{name}``, a job may be the documented object form), and no looser (types,
+required fields and enums as documented). The generator checks what it writes with its own, closed
+``segment-*.schema.json``; a body valid there is valid here. PQL (text and trees) is judged by the
+generator's compiler and ``pql-tree.schema.json``, so the two never disagree on an expression.
 """
 
 from __future__ import annotations
@@ -18,8 +22,8 @@ from pmforge.mock.errors import FieldError
 from pmforge.pql import PqlError, compile_text
 from pmforge.resources import load_schema
 
-DEFINITION_SCHEMA = "segment-definition.schema.json"
-JOB_SCHEMA = "segment-job.schema.json"
+DEFINITION_SCHEMA = "aep-segment-definition.schema.json"
+JOB_SCHEMA = "aep-segment-job.schema.json"
 PQL_TREE_SCHEMA = "pql-tree.schema.json"
 
 
@@ -91,3 +95,28 @@ def check_definition(body: Any) -> list[FieldError]:
 
 def check_job(body: Any) -> list[FieldError]:
     return schema_errors(JOB_SCHEMA, body)
+
+
+def unknown_fields(name: str, document: Any) -> list[str]:
+    """JSON paths of the fields of ``document`` that the named schema does not describe, in order."""
+    schema = load_schema(name)
+    return list(_unknown(schema, schema, document, "$"))
+
+
+def _unknown(root: dict[str, Any], schema: dict[str, Any], document: Any, path: str) -> Iterable[str]:
+    reference = schema.get("$ref", "")
+    if reference.startswith("#/$defs/"):
+        schema = root["$defs"][reference.removeprefix("#/$defs/")]
+    if "if" in schema:  # the job schema's one branch: an object or an array
+        schema = schema["then"] if isinstance(document, dict) else schema["else"]
+    properties = schema.get("properties")
+    if isinstance(document, dict) and properties is not None:
+        for key, value in document.items():
+            where = json_path([key], path)
+            if key in properties:
+                yield from _unknown(root, properties[key], value, where)
+            else:
+                yield where
+    elif isinstance(document, list) and isinstance(schema.get("items"), dict):
+        for index, item in enumerate(document):
+            yield from _unknown(root, schema["items"], item, json_path([index], path))

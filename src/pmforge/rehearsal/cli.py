@@ -9,7 +9,9 @@ from pathlib import Path
 import click
 
 from pmforge.problems import has_errors
+from pmforge.rehearsal.drill import run_drill
 from pmforge.rehearsal.newman import NewmanMissing
+from pmforge.rehearsal.postman_cli import PostmanMissing
 from pmforge.rehearsal.rehearsing import DEFAULT_PARALLEL, DEFAULT_POLL_INTERVAL_MS, rehearse as run_rehearsal
 from pmforge.rehearsal.exports import write_junit, write_report
 from pmforge.rehearsal.report import LiveTable
@@ -45,24 +47,30 @@ def _write_files(result: Rehearsal, junit: Path | None, report: Path | None) -> 
 @click.option("--polls-to-finish", type=click.IntRange(min=1), default=2, show_default=True,
               help="How many polls the mock takes to finish a segment job.")
 @click.option("--fail-jobs", is_flag=True, help="Make the mock fail every segment job, to rehearse the failure path.")
+@click.option("--drill", is_flag=True, help="Run the class through the mock's fault modes instead; one table of scenario x participant.")
+@click.option("--runner", type=click.Choice(["newman", "postman"]), default="newman", show_default=True,
+              help="Run the collections in Newman (the whole class in one Node process), or in the Postman CLI "
+                   "(one process per participant).")
 @click.option("--junit", type=click.Path(dir_okay=False, path_type=Path),
               help="Write one JUnit XML file: a testsuite per participant, a testcase per assertion.")
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path),
               help="Keep the results as JSON: DIR/rehearsal/summary.json and DIR/rehearsal/<ldap>.json.")
 def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_interval_ms: int, polls_to_finish: int,
-             fail_jobs: bool, junit: Path | None, report: Path | None) -> None:
-    """Build the class, start a local AEP stand-in, run every participant's collection in Newman, and print
-    a row per participant as they finish.
+             fail_jobs: bool, drill: bool, runner: str, junit: Path | None, report: Path | None) -> None:
+    """Build the class, start a local AEP stand-in, run every participant's collection in Newman (or the
+    Postman CLI), and print a row per participant as they finish.
 
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
-    Exits 1 if the build has problems or any participant fails, 2 if Newman is not installed, 130 on
+    Exits 1 if the build has problems or any participant fails, 2 if the runner is not installed, 130 on
     Ctrl-C (after the rows finished so far and a summary; no files are written then).
     """
+    if drill:
+        sys.exit(run_drill(course, roster, parallel=parallel))
     table = LiveTable(sys.stdout, sys.stderr if _terminal(sys.stderr) else None)
     try:
         result = run_rehearsal(course, roster, parallel=parallel, polls_to_finish=polls_to_finish,
-                               fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms, progress=table)
-    except NewmanMissing as error:
+                               fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms, runner=runner, progress=table)
+    except (NewmanMissing, PostmanMissing) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_NO_NEWMAN)
     if result.problems:

@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
+from pmforge.classpage import refresh_class_page
+from pmforge.handouts import MANIFEST
 from pmforge.problems import Problem
 from pmforge.rehearsal.results import ParticipantResult, Rehearsal
 from pmforge.writing import write_text_atomically
 
 REPORT_FOLDER = "rehearsal"
 SUMMARY_FILE = "summary.json"
+CLASS_PAGE_FILE = "index.html"
 
 
 def _json(data: Any) -> str:
@@ -25,7 +28,8 @@ def _json(data: Any) -> str:
 
 def write_report(rehearsal: Rehearsal, directory: Path) -> list[Problem]:
     """``DIR/rehearsal/<ldap>.json`` for each participant, then ``DIR/rehearsal/summary.json``; stops at
-    the first file that cannot be written."""
+    the first file that cannot be written. In a class built with ``--handouts``, its page (index.html)
+    is drawn again with the rehearsal grid."""
     folder = directory / REPORT_FOLDER
     clash = next((result.ldap for result in rehearsal.results if f"{result.ldap}.json".lower() == SUMMARY_FILE), None)
     if clash is not None:
@@ -40,6 +44,12 @@ def write_report(rehearsal: Rehearsal, directory: Path) -> list[Problem]:
         problem = write_text_atomically(path, _json(data))
         if problem is not None:
             return [problem]
+    if (directory / MANIFEST).is_file():  # a class built with --handouts: its page shows the rehearsal
+        page, problems = refresh_class_page(directory)
+        if page is None:
+            return problems
+        problem = write_text_atomically(directory / CLASS_PAGE_FILE, page)
+        return [problem] if problem else []
     return []
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import tempfile
 import time
@@ -14,11 +12,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pmforge.rehearsal.executables import find_executable
+
 NEWMAN_VERSION = "6.2.2"
 ENV_OVERRIDE = "PMFORGE_NEWMAN"
 INSTALL_HINT = (f"install it with `npm ci` in the pmforge repository (package.json pins newman {NEWMAN_VERSION}), "
                 f"or `npm install -g newman@{NEWMAN_VERSION}`; or point {ENV_OVERRIDE} at a newman executable")
-_LOCAL_BIN = Path("node_modules") / ".bin"
 
 
 class NewmanMissing(Exception):
@@ -70,32 +69,10 @@ class NewmanRun:
         return self.failed == 0
 
 
-def _local_candidates(start: Path) -> list[Path]:
-    names = ["newman.cmd", "newman"] if os.name == "nt" else ["newman"]
-    return [directory / _LOCAL_BIN / name for directory in (start, *start.parents) for name in names]
-
-
 def find_newman(*, environ: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path:
     """The Newman to run: $PMFORGE_NEWMAN, else the nearest node_modules/.bin/newman above the
     current directory or this package's source, else ``newman`` on PATH. Raises NewmanMissing."""
-    environ = os.environ if environ is None else environ
-    override = environ.get(ENV_OVERRIDE)
-    if override:
-        if Path(override).is_file():
-            return Path(override)
-        on_path = shutil.which(override, path=environ.get("PATH"))
-        if on_path is None:
-            raise NewmanMissing(f"{ENV_OVERRIDE}={override} is not an executable file")
-        return Path(on_path)
-    # An editable install lives in the repository, whose node_modules `npm ci` filled.
-    for start in ((cwd or Path.cwd()).resolve(), Path(__file__).resolve().parent):
-        for candidate in _local_candidates(start):
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return candidate
-    on_path = shutil.which("newman", path=environ.get("PATH"))
-    if on_path is None:
-        raise NewmanMissing("newman is not installed: no node_modules/.bin/newman here or above, none on PATH")
-    return Path(on_path)
+    return find_executable("newman", override=ENV_OVERRIDE, missing=NewmanMissing, environ=environ, cwd=cwd)
 
 
 def _message(error: Mapping[str, Any] | None) -> str:
@@ -180,12 +157,19 @@ def masked(text: str, secrets: Collection[str]) -> str:
     return text
 
 
-def _read_report(path: Path) -> dict[str, Any] | None:
+def _read_json_report(path: Path) -> dict[str, Any] | None:
+    """A JSON report as written: ``{"run": {...}, "environment": {...}, ...}``, or None."""
     try:
         report = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
     return report if isinstance(report, dict) and isinstance(report.get("run"), dict) else None
+
+
+def _read_report(path: Path) -> dict[str, Any] | None:
+    """The ``run`` of a JSON report (Newman's or the Postman CLI's), or None."""
+    report = _read_json_report(path)
+    return None if report is None else report["run"]
 
 
 def from_report(report: Mapping[str, Any], exit_code: int, duration_s: float, output: str = "", *,
@@ -245,7 +229,7 @@ def run_newman(collection: Path, environment: Path | None = None, *, env_vars: M
             raise NewmanMissing(f"cannot run {executable}: {error.strerror}") from None
         duration_s = time.perf_counter() - started
         output = completed.stdout + completed.stderr
-        report = _read_report(report_path)
+        report = _read_json_report(report_path)
     secrets = secret_values(environment, env_vars, report)
     output = masked(output, secrets)
     if report is None:

@@ -104,7 +104,9 @@ def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: in
     ``RUNNERS[runner]``, ``parallel`` runs at a time. Ctrl-C (KeyboardInterrupt) stops the runs and
     returns those finished, with ``interrupted`` set.
 
-    Raises NewmanMissing (before building anything) when Newman cannot be found.
+    ``runner``: "newman" (one Node process), or "postman" for the Postman CLI (``newman`` then names its
+    executable). Raises NewmanMissing or PostmanMissing (before building anything) when the runner cannot
+    be found.
     """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")

@@ -4,8 +4,9 @@
         ...
 
 ``newman`` runs the whole class in one Node process (runner.js); ``newman-processes`` starts one
-``newman run`` per participant, as pmforge did before (kept as the benchmark's baseline). Another
-tool plugs in with ``per_process(run_one)`` and a finder, and gives back NewmanRun values too.
+``newman run`` per participant, as pmforge did before (kept as the benchmark's baseline); ``postman``
+one Postman CLI process per participant. Another tool plugs in with ``per_process(run_one)`` and a
+finder, and gives back NewmanRun values too.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from pathlib import Path
 
 from pmforge.rehearsal.newman import (NewmanMissing, NewmanRun, find_newman, from_report, masked, run_newman,
                                       secret_names, secret_values)
+from pmforge.rehearsal.postman import run_postman_collection
+from pmforge.rehearsal.postman_cli import find_postman
 
 RUNNER_SCRIPT = Path(__file__).with_name("runner.js")
 
@@ -50,16 +53,17 @@ class Runner:
     description: str
 
 
-def per_process(run_one: Callable[..., NewmanRun]) -> ClassRun:
-    """A class runner from a one-participant runner with run_newman's signature: one process per
-    participant, ``parallel`` of them at a time (threads wait for them)."""
+def per_process(run_one: Callable[..., NewmanRun], tool_keyword: str = "newman") -> ClassRun:
+    """A class runner from a one-participant runner with run_newman's signature (the tool's path
+    passed as ``tool_keyword``): one process per participant, ``parallel`` of them at a time (threads
+    wait for them; with one process each there is no sandbox to share)."""
 
     def run(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: float,
             shared_sandboxes: bool = False) -> Iterator[Finished]:
         pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(jobs) or 1)))
         try:
             futures = {pool.submit(run_one, job.collection, job.environment, env_vars=dict(job.env_vars),
-                                   newman=tool, timeout_s=timeout_s): job for job in jobs}
+                                   timeout_s=timeout_s, **{tool_keyword: tool}): job for job in jobs}
             for future in as_completed(futures):
                 yield futures[future], future.result()
         finally:
@@ -177,4 +181,6 @@ RUNNERS: dict[str, Runner] = {
     "newman": Runner("newman", find_newman_library, run_class, "Newman's library, the whole class in one Node process"),
     "newman-processes": Runner("newman-processes", find_newman, per_process(run_newman),
                                "one `newman run` process per participant"),
+    "postman": Runner("postman", find_postman, per_process(run_postman_collection, "postman"),
+                      "one Postman CLI process per participant"),
 }

@@ -1,0 +1,95 @@
+"""``pmforge teardown``: check the course and roster, build the trainer's files, check them as
+``pmforge lint`` would, and write them through the same atomic staging as a build."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from pmforge.building import Result, file_stem, plan
+from pmforge.lint.linter import lint_document
+from pmforge.lint.positions import load
+from pmforge.lint.structure import COLLECTION, ENVIRONMENT
+from pmforge.pql.catalog import load_catalog
+from pmforge.problems import Problem, has_errors
+from pmforge.rendering import canonical
+from pmforge.teardown.declaration import read_teardown
+from pmforge.teardown.documents import Documents, teardown_documents
+from pmforge.validation import schema_problems
+from pmforge.writing import Staging, refusal
+
+COLLECTION_SUFFIX = ".postman_collection.json"
+ENVIRONMENT_SUFFIX = ".postman_environment.json"
+DATA_SUFFIX = ".iteration_data.json"
+
+
+def teardown_files(documents: Documents) -> dict[str, str]:
+    """File name -> text of the three files, in the one canonical JSON form."""
+    stem = file_stem(documents.name)
+    return {
+        stem + COLLECTION_SUFFIX: canonical(documents.collection),
+        stem + ENVIRONMENT_SUFFIX: canonical(documents.environment),
+        stem + DATA_SUFFIX: canonical(documents.data),
+    }
+
+
+def _output_problems(out_dir: Path, documents: Documents, files: dict[str, str]) -> list[Problem]:
+    """Postman's schemas, then every lint rule, on the files as they would be written."""
+    names = list(files)
+    problems: list[Problem] = []
+    for name, document, schema in ((names[0], documents.collection, "postman-collection.schema.json"),
+                                   (names[1], documents.environment, "postman-environment.schema.json")):
+        where = str(out_dir / name)
+
+        def locate(path: tuple[object, ...], message: str, rule: str, at_key: bool, where: str = where) -> Problem:
+            return Problem(where, 0, 0, f"at {'/'.join(map(str, path)) or '/'}: {message}", rule)
+
+        problems += schema_problems(document, schema, locate, rule="postman-schema")
+    keys = {variable["key"] for variable in documents.environment["values"]}
+    catalog = load_catalog()
+    for name, kind in ((names[0], COLLECTION), (names[1], ENVIRONMENT)):
+        parsed, found = load(str(out_dir / name), files[name])
+        if parsed is not None:
+            found += lint_document(parsed, kind, environment=keys, catalog=catalog)
+        # Lint warnings are problems here too: what pmforge writes must lint clean.
+        problems += [dataclasses.replace(problem, severity="error") for problem in found]
+    return problems
+
+
+def _write(out_dir: Path, files: dict[str, str]) -> Problem | None:
+    """All files into place at once, through the build's staging; or why not."""
+    try:
+        staging = Staging(out_dir)
+    except OSError as error:
+        return Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")
+    try:
+        for name, text in files.items():
+            staging.write(name, text)
+        staging.commit()
+    except BaseException as error:
+        staging.discard()
+        if isinstance(error, OSError):
+            return Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")
+        raise
+    return None
+
+
+def teardown(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:
+    """Check, build and write the teardown collection, environment and iteration data; on any
+    problem write nothing."""
+    unsafe = refusal(out_dir)
+    checked, problems = (None, [unsafe]) if unsafe else plan(course_path, roster_path)
+    declared, found = read_teardown(checked.course, roster_columns=checked.roster.columns) if checked else (None, [])
+    problems += found
+    if checked is None or declared is None:
+        return Result(problems)
+    participants = checked.roster.participants
+    documents = teardown_documents(checked.course.name, declared, participants)
+    files = teardown_files(documents)
+    problems += _output_problems(out_dir, documents, files)
+    if has_errors(problems):
+        return Result(problems, participants=len(participants))
+    refused = _write(out_dir, files)
+    if refused:
+        return Result([refused], participants=len(participants))
+    return Result(problems, participants=len(participants), files=len(files))

@@ -1,0 +1,215 @@
+"""``pmforge teardown``: the trainer's three files, the course's teardown: section and its checks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pmforge.resources import bundled_course
+from pmforge.teardown import teardown
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "aep-enablement-teardown"
+STEM = "_Adobe Experience Platform Enablement - Teardown"
+FILES = [f"{STEM}.iteration_data.json", f"{STEM}.postman_collection.json", f"{STEM}.postman_environment.json"]
+
+
+def _written(out: Path) -> list[str]:
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    """A private copy of the bundled course and its roster, to change."""
+    target = tmp_path / "course"
+    shutil.copytree(bundled_course().parent, target)
+    return target / "course.yaml"
+
+
+def _change(course: Path, edit: Any) -> None:
+    data = yaml.safe_load(course.read_text(encoding="utf-8"))
+    edit(data["teardown"])
+    course.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def test_bundled_course_teardown_matches_golden_files(request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = teardown(None, None, out)
+    assert (result.problems, result.participants, result.files) == ([], 3, 3)
+    if request.config.getoption("--update-golden"):
+        shutil.rmtree(GOLDEN, ignore_errors=True)
+        shutil.copytree(out, GOLDEN, ignore=shutil.ignore_patterns(".pmforge"))
+    assert _written(out) == [".pmforge", *FILES]
+    for name in FILES:
+        assert (out / name).read_bytes() == (GOLDEN / name).read_bytes(), f"{name} differs from the golden file"
+
+
+def test_the_files_hold_what_the_trainer_needs(tmp_path: Path) -> None:
+    teardown(None, None, tmp_path / "out")
+    data = json.loads((tmp_path / "out" / FILES[0]).read_text(encoding="utf-8"))
+    assert data == [
+        {"ldap": "vangeluw", "sandbox": "prod", "SANDBOX_NAME": "prod",
+         "SEGMENT_NAME": "vangeluw - API - All Female Customer"},
+        {"ldap": "jane.doe@example.com", "sandbox": "jane-sandbox", "SANDBOX_NAME": "jane-sandbox",
+         "SEGMENT_NAME": "jane.doe@example.com - API - All Female Customer"},
+        {"ldap": "zoë", "sandbox": "prod", "SANDBOX_NAME": "prod", "SEGMENT_NAME": "zoë - API - All Female Customer"},
+    ]
+    environment = json.loads((tmp_path / "out" / FILES[2]).read_text(encoding="utf-8"))
+    assert [(v["key"], v["value"], v["type"]) for v in environment["values"]] == [
+        ("IMS", "https://ims-na1.adobelogin.com", "default"), ("PLATFORM_GATEWAY", "https://platform.adobe.io", "default"),
+        ("API_KEY", "", "default"), ("CLIENT_SECRET", "", "secret"), ("IMS_ORG", "", "default"),
+        ("SCOPES", "openid,AdobeID,read_organizations,additional_info.projectedProductContext,session", "default"),
+    ]
+    collection = json.loads((tmp_path / "out" / FILES[1]).read_text(encoding="utf-8"))
+    assert [item["name"] for item in collection["item"]] == [
+        "Get Access Token", "Find the participant's segment definitions", "Delete a segment definition"]
+    assert [(i["request"]["method"], i["request"]["url"]["raw"]) for i in collection["item"]] == [
+        ("POST", "{{IMS}}/ims/token/v3"),
+        ("GET", "{{PLATFORM_GATEWAY}}/data/core/ups/segment/definitions?limit=100"),
+        ("DELETE", "{{PLATFORM_GATEWAY}}/data/core/ups/segment/definitions/{{TEARDOWN_ID}}"),
+    ]
+    assert [v["key"] for v in collection["variable"]] == ["ldap", "sandbox", "SANDBOX_NAME", "SEGMENT_NAME"]
+
+
+def test_cli_writes_and_reports(cli, tmp_path: Path) -> None:
+    result = cli("teardown", "--out", "td")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0, "", "wrote the teardown for 3 participants to td\n")
+    assert _written(tmp_path / "td") == [".pmforge", *FILES]
+
+
+def test_cli_needs_out(cli) -> None:
+    result = cli("teardown")
+    assert result.exit_code == 2
+    assert "Missing option '--out'" in result.stderr
+
+
+def test_a_second_teardown_replaces_the_first_and_a_foreign_directory_is_refused(cli, tmp_path: Path) -> None:
+    assert cli("teardown", "--out", "td").exit_code == 0
+    (tmp_path / "td" / FILES[0]).write_text("[]", encoding="utf-8")
+    assert cli("teardown", "--out", "td").exit_code == 0
+    assert json.loads((tmp_path / "td" / FILES[0]).read_text(encoding="utf-8"))[0]["ldap"] == "vangeluw"
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = cli("teardown", "--out", "mine")
+    assert result.exit_code == 1
+    assert result.stdout.startswith("mine:0:0: error: refusing to replace a non-empty directory")
+    assert _written(tmp_path / "mine") == ["notes.txt"]
+
+
+def test_the_roster_chooses_the_rows(cli, tmp_path: Path) -> None:
+    (tmp_path / "class.csv").write_text("ldap,sandbox\nann,ann-sbx\n", encoding="utf-8")
+    assert cli("teardown", "--roster", "class.csv", "--out", "td").exit_code == 0
+    assert json.loads((tmp_path / "td" / FILES[0]).read_text(encoding="utf-8")) == [
+        {"ldap": "ann", "sandbox": "ann-sbx", "SANDBOX_NAME": "ann-sbx", "SEGMENT_NAME": "ann - API - All Female Customer"}]
+
+
+def _problems(course: Path, tmp_path: Path) -> list[str]:
+    result = teardown(course, None, tmp_path / "out")
+    assert not (tmp_path / "out").exists(), "nothing may be written when there are problems"
+    return [f"{p.line}:{p.column}: {p.message} [{p.rule}]" for p in result.problems]
+
+
+def _line_of(course: Path, text: str) -> int:
+    """The line of the first ``text`` in the teardown: section."""
+    lines = course.read_text(encoding="utf-8").splitlines()
+    start = lines.index("teardown:")
+    return next(n for n, line in enumerate(lines[start:], start + 1) if text in line)
+
+
+@pytest.mark.parametrize(
+    ("edit", "anchor", "message"),
+    [
+        (lambda t: t.update(token="Get Token"), "token: Get Token",
+         "no request of the course is named 'Get Token' [teardown]"),
+        (lambda t: t.update(token="Step 3 - GET Segment Job status"), "Authorization: Bearer",
+         "Postman variable {{ACCESS_TOKEN}} is neither in the teardown's environment or data nor kept by its token "
+         "request [undefined-variable]"),
+        (lambda t: t["environment"].append("NOPE"), "- NOPE", "'NOPE' is not a variable of the course's environment [teardown]"),
+        (lambda t: t["environment"].append("SANDBOX_NAME"), "- SANDBOX_NAME",
+         "'SANDBOX_NAME' holds a participant's value ('${sandbox}'); put it in the teardown's data instead [teardown]"),
+        (lambda t: t["data"].update(SEGMENT_NAME="${team} segment"), "${team} segment",
+         "unknown participant value ${team}; known: ldap, sandbox [placeholder]"),
+        (lambda t: t["delete"].update(url="{{PLATFORM_GATEWAY}}/x/{{SEGMENT_ID}}"), "/x/",
+         "the delete url must hold {{TEARDOWN_ID}}, the id of the item found [teardown]"),
+        (lambda t: t["find"].update(name="Get Access Token"), "name: Get Access Token",
+         "request name 'Get Access Token' is taken: setNextRequest finds requests by name [duplicate-name]"),
+        (lambda t: t["find"].update(url="{{GATEWAY}}/list"), "{{GATEWAY}}/list",
+         "Postman variable {{GATEWAY}} is neither in the teardown's environment or data nor kept by its token request "
+         "[undefined-variable]"),
+        (lambda t: t["find"]["match"].update(name="${ldap}"), "name: ${ldap}",
+         "participant values (${...}) belong in the teardown's data only; use its {{COLUMN}} [placeholder]"),
+    ],
+    ids=["unknown-token", "token-keeps-another-variable", "unknown-env", "participant-env", "unknown-placeholder",
+         "delete-without-id", "name-taken", "undefined-variable", "placeholder-in-match"],
+)
+def test_declaration_problems_point_into_the_course(course: Path, tmp_path: Path, edit: Any, anchor: str,
+                                                    message: str) -> None:
+    _change(course, edit)
+    problems = _problems(course, tmp_path)
+    line = _line_of(course, anchor)
+    assert any(p.startswith(f"{line}:") and message in p for p in problems), problems
+
+
+def test_token_request_that_keeps_nothing(course: Path, tmp_path: Path) -> None:
+    data = yaml.safe_load(course.read_text(encoding="utf-8"))
+    data["teardown"]["token"] = "Step 2 - POST Segment Job"
+    del data["folders"][1]["requests"][1]["keep"]
+    course.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    problems = _problems(course, tmp_path)
+    assert any("request 'Step 2 - POST Segment Job' keeps nothing: the token must be kept in a variable" in p
+               for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda t: t.pop("find"), "missing required field 'find' in teardown"),
+        (lambda t: t["data"].update(TEARDOWN_ID="x"), "TEARDOWN_ID"),
+        (lambda t: t["find"].update(max_pages=0), "max_pages"),
+        (lambda t: t.update(retries=11), "retries"),
+        (lambda t: t["delete"].update(expect={"status": 404}), "status"),
+    ],
+    ids=["no-find", "reserved-column", "zero-pages", "too-many-retries", "delete-status-not-2xx"],
+)
+def test_schema_problems(course: Path, tmp_path: Path, edit: Any, message: str) -> None:
+    _change(course, edit)
+    problems = _problems(course, tmp_path)
+    assert problems and all("[course-schema]" in p for p in problems) and any(message in p for p in problems), problems
+
+
+def test_a_course_without_teardown(cli, tmp_path: Path) -> None:
+    course = tmp_path / "course.yaml"
+    course.write_text((Path(__file__).parent / "data" / "course.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("ldap,sandbox\nann,dev\n", encoding="utf-8")
+    result = cli("teardown", "course.yaml", "--roster", "roster.csv", "--out", "td")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "course.yaml:1:1: error: the course declares no teardown: section [teardown]\n",
+        "1 problem found; nothing written.\n")
+    assert not (tmp_path / "td").exists()
+
+
+def test_the_collection_is_linted_before_it_is_written(course: Path, tmp_path: Path) -> None:
+    """What the course's checks cannot see, pmforge lint's rules catch on the output: nothing is written."""
+    _change(course, lambda t: t["headers"].update({"x-sandbox-name": "prod"}))
+    result = teardown(course, None, tmp_path / "out")
+    assert [(Path(p.file).name, p.rule, p.severity) for p in result.problems] == [
+        (FILES[1], "hard-coded-value", "error"), (FILES[1], "hard-coded-value", "error")]
+    assert result.problems[0].message == ("x-sandbox-name is the literal 'prod', the same for every participant; "
+                                          "use a variable such as {{SANDBOX_NAME}}")
+    assert result.problems[0].line > 1
+    assert not (tmp_path / "out").exists()
+
+
+def test_without_an_environment_list_the_trainer_gets_every_variable_shared_by_all(course: Path, tmp_path: Path) -> None:
+    _change(course, lambda t: t.pop("environment"))
+    assert teardown(course, None, tmp_path / "out").problems == []
+    environment = json.loads((tmp_path / "out" / FILES[2]).read_text(encoding="utf-8"))
+    assert [(v["key"], v["type"]) for v in environment["values"]] == [
+        ("PLATFORM_GATEWAY", "default"), ("IMS", "default"), ("API_KEY", "default"), ("CLIENT_SECRET", "secret"),
+        ("IMS_ORG", "default"), ("SCOPES", "default"),
+        ("ACCESS_TOKEN", "secret"), ("SEGMENT_ID", "default"), ("JOB_ID", "default"), ("MERGEPOLICY_ID", "default")]
