@@ -265,7 +265,6 @@ def test_a_run_that_outlasts_its_timeout_fails_once(newman: Path, tmp_path: Path
     assert [row.ldap for row in result.results] == ["vangeluw", "jane.doe@example.com", "zoë"]
     for row in result.results:
         assert not row.ok and row.run.failures[-1] == "collection: newman did not finish within 0.3 s", row.run.failures
-        assert row.steps["Step 3 - GET Segment Job status"] != "passed"
 
 
 def test_parallel_1_runs_one_participant_after_another(newman: Path, tmp_path: Path,
