@@ -1,7 +1,7 @@
 """Rehearse a class: run every participant's generated collection in Newman against the local mock.
 
     result = rehearse(None, None, parallel=8)
-    assert result.ok, [result.run.failures for result in result.results]
+    assert result.ok, [row.run.failures for row in result.results]
 """
 
 from __future__ import annotations
