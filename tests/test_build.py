@@ -110,9 +110,15 @@ def test_rebuild_replaces_the_whole_directory(cli, course_dir: Path) -> None:
 
 
 def test_a_secret_value_never_reaches_a_collection(cli, course_dir: Path) -> None:
-    (course_dir / "roster.csv").write_text("ldap,ACCESS_TOKEN\nalice,abc123\nbob,test\n", encoding="utf-8")
+    course = course_dir / "course.yaml"
+    course.write_text(course.read_text(encoding="utf-8").replace("          createdBy: ${ldap}\n", "          createdBy: ${ldap}\n          description: ${ACCESS_TOKEN}\n"), encoding="utf-8")
+    (course_dir / "roster.csv").write_text("ldap,ACCESS_TOKEN\nalice,abc123-long-token\nbob,test\n", encoding="utf-8")
     result = cli("build", "course.yaml", cwd=course_dir)
-    assert (result.exit_code, result.stdout) == (1, "roster.csv:3:1: error: the value of secret ACCESS_TOKEN would be written into the collection [secret]\n")
+    assert (result.exit_code, result.stdout) == (
+        1,
+        "course.yaml:28:11: error: the value of secret ACCESS_TOKEN of 'alice' (roster.csv line 2) would be written into the collection at item/0/item/0/request/body/raw [secret]\n"
+        "roster.csv:3:1: warning: secret ACCESS_TOKEN of 'bob' is 4 characters long, too short to tell from a word; the collection is not searched for it [secret]\n",
+    )
     assert sorted(p.name for p in course_dir.iterdir()) == ["course.yaml", "roster.csv"]
 
 

@@ -50,6 +50,8 @@ def test_both_writes_the_v21_files_unchanged_beside_the_tree(cli, tmp_path: Path
     result = cli("build", "--collection-format", "both", "--out", "both")
     assert (result.exit_code, result.stderr) == (0, "wrote 30 files for 3 participants to both\n")
     for relative in files(tmp_path / "v21"):
+        if str(relative) == ".pmforge":
+            continue  # each marker lists the files of its own build
         assert (tmp_path / "both" / relative).read_bytes() == (tmp_path / "v21" / relative).read_bytes()
     environment = f"zoë/{STEM}.postman_environment.json"
     assert (tmp_path / "both" / "zoë" / "postman" / "environments" / Path(environment).name).read_bytes() == (

@@ -13,14 +13,15 @@ from typing import Any, Iterator
 from pmforge import classpage, handouts, v3
 from pmforge.checks import course_problems
 from pmforge.loading import load_yaml_file
-from pmforge.model import Course, build_course
-from pmforge.problems import Problem, has_errors
+from pmforge.leaks import environment_secrets, find_leaks
+from pmforge.model import BODY_KEYS, Course, Folder, build_course
+from pmforge.problems import WARNING, Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
-from pmforge.roster import Participant, Roster, load_roster
+from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
 from pmforge.packaging import zip_bytes
-from pmforge.writing import Staging, refusal
+from pmforge.writing import OutputError, Staging, refusal
 
 _UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 COLLECTION_FORMATS = ("v2.1", "v3", "both")
@@ -65,6 +66,9 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
     if roster_path is None:
         if course.example_roster is None:
             return None, [Problem(course.file, 1, 1, "no --roster given and the course names no example_roster", "roster")]
+        refused = example_roster_refusal(Path(course.file), course.source.data["example_roster"])
+        if refused:
+            return None, [course.source.problem(("example_roster",), refused, "roster")]
         roster_path = course.example_roster
     roster, problems = load_roster(roster_path, default_sandbox=course.default_sandbox)
     if roster is None:
@@ -94,11 +98,35 @@ def _output_problems(plan: Plan, participant: Participant, rendered: Rendered) -
     return problems
 
 
+def _source_path(course: Course, path: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Where in the course file the collection's field at ``path`` comes from, as near as items tell."""
+    found: tuple[Any, ...] = ()
+    items: list[Any] = course.items
+    rest = path
+    while len(rest) >= 2 and rest[0] == "item" and isinstance(rest[1], int) and rest[1] < len(items):
+        item = items[rest[1]]
+        found, rest = item.path, rest[2:]
+        items = item.items if isinstance(item, Folder) else []
+    if rest[:2] == ("request", "body") and found:
+        written = course.source.data
+        for part in found:
+            written = written[part]
+        found += next(((key,) for key in BODY_KEYS if key in written), ())
+    return found
+
+
 def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, collection_text: str) -> list[Problem]:
-    problems = []
-    for variable in rendered.environment.get("values", []):
-        if variable.get("type") == "secret" and variable.get("value") and variable["value"] in collection_text:
-            problems.append(Problem(plan.roster.file, participant.line, 1, f"the value of secret {variable['key']} would be written into the collection", "secret"))
+    secrets = environment_secrets(rendered.environment)
+    problems = [
+        Problem(plan.roster.file, participant.line, 1,
+                f"secret {secret.name} of {participant.ldap!r} is {len(secret.value)} characters long, too short to tell from a word; the collection is not searched for it",
+                "secret", WARNING)
+        for secret in secrets if not secret.searchable
+    ]
+    for leak in find_leaks(rendered.collection, secrets, text=collection_text):
+        where = "/".join(map(str, leak.path))
+        message = f"the value of secret {leak.secret.name} of {participant.ldap!r} ({plan.roster.file} line {participant.line}) would be written into the collection at {where}"
+        problems.append(plan.course.source.problem(_source_path(plan.course, leak.path), message, "secret"))
     return problems
 
 
@@ -154,18 +182,22 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
     ``with_handouts`` adds each participant's handout and zip, and the class page.
     ``collection_format``: "v2.1" (JSON files), "v3" (a Postman git workspace per participant) or "both".
     """
-    refused = refusal(out_dir)
+    given = [resolve_course(course_path)] + ([roster_path] if roster_path is not None else [])
+    refused = refusal(out_dir, given, look_inside=False)
     if refused:
         return Result([refused])
     checked, problems = plan(course_path, roster_path)
     if checked is None:
         return Result(problems)
+    inputs = given + [Path(checked.roster.file)] + ([checked.course.example_roster] if checked.course.example_roster else [])
     written = participants = 0
     book = handouts.Handouts(checked.course, formats=_FORMATS_WRITTEN[collection_format]) if with_handouts else None
     if book is not None:
         problems += book.clashes(checked.roster.participants, checked.roster.file)
     try:
-        staging = Staging(out_dir)
+        staging = Staging(out_dir, inputs=inputs)
+    except OutputError as error:
+        return Result([error.problem])
     except OSError as error:
         return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
     try:
@@ -191,6 +223,8 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
             staging.discard()
             return Result(problems, participants=participants)
         staging.commit()
+    except OutputError as error:
+        return Result([error.problem], participants=participants)
     except OSError as error:
         staging.discard()
         return Result([Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")])

@@ -8,6 +8,8 @@ construct plain data from it, and keep a table from each value's path
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -125,13 +127,64 @@ def _walk(
     return loader.construct_object(node, deep=True)
 
 
-def load_yaml_text(text: str, file: str) -> tuple[Located | None, list[Problem]]:
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [child for pair in node.value for child in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def _alias_problem(root: yaml.Node, file: str, limit: int) -> Problem | None:
+    """An alias bomb: anchors repeated by aliases until the data would hold more than ``limit`` extra values.
+
+    The composed node graph shares every aliased node, so measuring its expanded
+    size is cheap; building the data (a copy per path) is what would eat memory.
+    A node that contains its own alias counts once here (a cycle is not a bomb's size).
+    """
+    sizes: dict[int, int] = {}
+    uses: dict[int, int] = {}
+    nodes: dict[int, yaml.Node] = {}
+    ancestors: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, finished = stack.pop()
+        key = id(node)
+        if finished:
+            sizes[key] = 1 + sum(sizes.get(id(child), 1) for child in _children(node))
+            ancestors.discard(key)
+            continue
+        if key in sizes or key in ancestors:
+            continue
+        ancestors.add(key)
+        nodes[key] = node
+        stack.append((node, True))
+        for child in _children(node):
+            uses[id(child)] = uses.get(id(child), 0) + 1
+            stack.append((child, False))
+    extra = sizes[id(root)] - len(sizes)
+    if extra <= limit:
+        return None
+    # Point at the anchor whose repetition weighs most.
+    heaviest = max((key for key in uses if uses[key] > 1 and key in sizes), key=lambda key: sizes[key] * uses[key])
+    line, column = _mark(nodes[heaviest])
+    return Problem(file, line, column, f"aliases would expand this file by more than {limit:,} values (the anchor here is used {uses[heaviest]} times); write the values out, or use fewer aliases", "yaml-syntax")
+
+
+COURSE_ALIAS_LIMIT = 100_000
+ROSTER_ALIAS_LIMIT = 1_000_000
+
+
+def load_yaml_text(text: str, file: str, *, alias_limit: int = COURSE_ALIAS_LIMIT) -> tuple[Located | None, list[Problem]]:
     """Parse YAML text; return the located data, or None and the syntax problem."""
     loader = _Loader(text)
     located = Located(file=file, data=None, text=text)
     problems: list[Problem] = []
     try:
         node = loader.get_single_node()
+        bomb = _alias_problem(node, file, alias_limit) if node is not None else None
+        if bomb is not None:
+            return None, [bomb]
         if node is not None:
             located.data = _walk(loader, node, (), located, problems)
     except yaml.MarkedYAMLError as error:
@@ -146,16 +199,40 @@ def load_yaml_text(text: str, file: str) -> tuple[Located | None, list[Problem]]
     return located, problems
 
 
-def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
-    """Read a UTF-8 file; a missing, unreadable or non-UTF-8 file is a problem, not an exception."""
+MiB = 1024 * 1024
+COURSE_BYTES = 4 * MiB  # the bundled course is 9 KB
+INPUT_BYTES = 64 * MiB  # rosters (50,000 participants are about 3 MB), exported collections and environments
+
+
+def read_text(path: Path, file: str, *, limit: int = INPUT_BYTES) -> tuple[str | None, list[Problem]]:
+    """Read a UTF-8 file of at most ``limit`` bytes; a missing, unreadable, oversized or non-UTF-8 file,
+    or one that is not a regular file (a FIFO, /dev/zero), is a problem, not an exception."""
     try:
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer that never comes.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         return None, [Problem(file, 0, 0, "no such file", "file-not-found")]
     except IsADirectoryError:
         return None, [Problem(file, 0, 0, "is a directory, not a file", "file-not-found")]
     except OSError as error:
         return None, [Problem(file, 0, 0, f"cannot read: {error.strerror}", "file-not-found")]
+    try:
+        status = os.fstat(handle)
+        if stat.S_ISDIR(status.st_mode):
+            return None, [Problem(file, 0, 0, "is a directory, not a file", "file-not-found")]
+        if not stat.S_ISREG(status.st_mode):
+            return None, [Problem(file, 0, 0, "is not a regular file (a device, pipe or socket); give a file", "file-not-found")]
+        too_big = Problem(file, 0, 0, f"is larger than {limit // MiB} MB, more than pmforge reads", "file-too-large")
+        if status.st_size > limit:
+            return None, [too_big]
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            raw = stream.read(limit + 1)  # a file can grow after fstat
+        if len(raw) > limit:
+            return None, [too_big]
+    except OSError as error:
+        return None, [Problem(file, 0, 0, f"cannot read: {error.strerror}", "file-not-found")]
+    finally:
+        os.close(handle)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -165,8 +242,8 @@ def read_text(path: Path, file: str) -> tuple[str | None, list[Problem]]:
     return text, []
 
 
-def load_yaml_file(path: Path) -> tuple[Located | None, list[Problem]]:
-    text, problems = read_text(path, str(path))
+def load_yaml_file(path: Path, *, limit: int = COURSE_BYTES) -> tuple[Located | None, list[Problem]]:
+    text, problems = read_text(path, str(path), limit=limit)
     if text is None:
         return None, problems
     return load_yaml_text(text, str(path))

@@ -7,10 +7,10 @@ import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
-from pmforge.loading import load_yaml_text, read_text
+from pmforge.loading import ROSTER_ALIAS_LIMIT, load_yaml_text, read_text
 from pmforge.problems import Problem
 from pmforge.validation import schema_problems
 
@@ -62,6 +62,21 @@ def ldap_problem(ldap: str) -> str | None:
     return None
 
 
+def example_roster_refusal(course_file: Path, named: str) -> str | None:
+    """Why a course may not read ``named`` as its example roster, or None.
+
+    A course can come from anyone (a pull request); it may name only a file in
+    its own folder, so that it cannot make pmforge read and report another file.
+    """
+    given = PurePath(named)
+    if given.is_absolute() or PureWindowsPath(named).is_absolute() or PureWindowsPath(named).drive or ".." in given.parts:
+        return f"example_roster must name a file in the course's folder (a relative path without '..'), not {named!r}"
+    folder = course_file.parent.resolve()
+    if folder not in (folder / given).resolve().parents:
+        return f"example_roster {named!r} leads out of the course's folder through a link"
+    return None
+
+
 def _cell_columns(line: str) -> list[int]:
     """1-based columns where each CSV cell of a physical line starts (quotes respected)."""
     columns, quoted = [1], False
@@ -84,6 +99,12 @@ def _rows_from_csv(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any]
     if not header:
         return [], [Problem(file, 1, 1, "the roster is empty: expected a header row with an 'ldap' column", "roster")]
     header = [name.strip() for name in header]
+    if "ldap" not in header:
+        # Said before anything that quotes the header: a file without an ldap column may be no roster
+        # at all (/etc/passwd, /proc/self/environ), and its first line must not reach a CI log.
+        hint = next((name for name in header if name.lower() == "ldap"), None)
+        extra = f" (found {hint!r}: column names are case-sensitive)" if hint else ""
+        return [], [Problem(file, 1, 1, f"the roster has no 'ldap' column{extra}", "roster")]
     for index, name in enumerate(header):
         if name in header[:index]:
             problems.append(Problem(file, 1, _cell_columns(lines[0])[index], f"duplicate column {name!r}", "roster"))
@@ -92,10 +113,6 @@ def _rows_from_csv(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any]
             problems.append(Problem(file, 1, _cell_columns(lines[0])[index], f"column name {name!r} is not a variable name (letters, digits, _ . -)", "roster"))
     if problems:
         return [], problems
-    if "ldap" not in header:
-        hint = next((name for name in header if name.lower() == "ldap"), None)
-        extra = f" (found {hint!r}: column names are case-sensitive)" if hint else ""
-        return [], problems + [Problem(file, 1, 1, f"the roster has no 'ldap' column{extra}", "roster")]
     rows = []
     line = 2
     while True:
@@ -118,7 +135,7 @@ def _rows_from_csv(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any]
 
 
 def _rows_from_yaml(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any], list[int]]], list[Problem]]:
-    located, problems = load_yaml_text(text, file)
+    located, problems = load_yaml_text(text, file, alias_limit=ROSTER_ALIAS_LIMIT)
     if located is None:
         return [], problems
     data = located.data

@@ -11,6 +11,7 @@ from pmforge.lint.positions import Document, load
 from pmforge.lint.rules import RULES
 from pmforge.lint.settings import Settings, nearest_settings
 from pmforge.lint.v3_reading import DEFINITION, collection_of, is_collection, read_collection
+from pmforge.leaks import Secret, environment_secrets
 from pmforge.loading import read_text
 from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import Problem
@@ -68,11 +69,12 @@ def lint_files(files: Sequence[Path], *, settings: Settings | None = None, catal
     kinds = {path: structure.file_kind(document.data) if document else None for path, document, _ in loaded}
     environments = [document for path, document, _ in loaded if document and kinds[path] == structure.ENVIRONMENT]
     keys = set().union(*(environment_keys(e) for e in environments)) if environments else None
+    secrets = [secret for e in environments for secret in environment_secrets(structure.environment_root(e.data)[0])]
     catalog = catalog or load_catalog()
     cache: dict[Path, Settings] = {}
     for path, document, problems in loaded:
         if document is not None:
-            problems = problems + lint_document(document, kinds[path], environment=keys, catalog=catalog)
+            problems = problems + lint_document(document, kinds[path], environment=keys, catalog=catalog, secrets=secrets)
         chosen = settings if settings is not None else nearest_settings(path, cache)
         # Overrides match the file a problem is in: for a v3 collection, one of its YAML files.
         by_file: dict[str, list[Problem]] = {}
@@ -81,20 +83,26 @@ def lint_files(files: Sequence[Path], *, settings: Settings | None = None, catal
         yield from _without_repeats(sorted(kept for file, group in by_file.items() for kept in chosen.apply(group, file)))
 
 
-def lint_document(document: Document, kind: str | None, *, environment: set[str] | None, catalog: Catalog) -> list[Problem]:
-    """All rules on one parsed file. ``environment``: the variable names defined, or None when unknown."""
+def lint_document(document: Document, kind: str | None, *, environment: set[str] | None, catalog: Catalog,
+                  secrets: Sequence[Secret] = ()) -> list[Problem]:
+    """All rules on one parsed file. ``environment``: the variable names defined, or None when unknown;
+    ``secrets``: the secret values of the environments, which no collection may hold."""
     if kind is None:
         return [document.problem((), "neither a Postman collection (info, item) nor an environment (values)", "file-kind")]
     problems = structure.structure_problems(document, kind)
     # The content rules read the structure as Postman defines it; on a broken one they would guess.
     if kind == structure.COLLECTION and not any(problem.rule == "structure" for problem in problems):
-        problems += collection_problems(document, environment=environment, catalog=catalog)
+        problems += collection_problems(document, environment=environment, catalog=catalog, secrets=secrets)
     return problems
 
 
-def collection_problems(document: Document, *, environment: set[str] | None, catalog: Catalog) -> list[Problem]:
+def collection_problems(document: Document, *, environment: set[str] | None, catalog: Catalog,
+                        secrets: Sequence[Secret] = ()) -> list[Problem]:
     items = requests(document)
-    problems = values.secrets(document) + values.placeholders(document)
+    problems = values.secrets(document)
+    flagged = {problem.line for problem in problems}  # a token the patterns already named is not named twice
+    problems += [problem for problem in values.secret_values(document, secrets) if problem.line not in flagged]
+    problems += values.placeholders(document)
     problems += values.auth_schemes(document, items)
     problems += flow.duplicate_names(document, items) + flow.missing_tests(document, items)
     problems += flow.next_request_targets(document, items) + flow.legacy_scripts(document, items)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 from pmforge.checks import strings
+from pmforge.leaks import Secret, find_leaks
 from pmforge.lint.collection import RequestItem
 from pmforge.lint.positions import Document, PathKey
 from pmforge.lint.rules import RULES
@@ -61,6 +62,15 @@ def secrets(document: Document) -> list[Problem]:
         else:
             problems += _keyed_secret(document, path, text)
     return problems
+
+
+def secret_values(document: Document, secrets: Sequence[Secret]) -> list[Problem]:
+    """The value of an environment's secret, written into the collection (see ``pmforge.leaks``)."""
+    return [
+        _problem(document, leak.path, f"the value of secret {leak.secret.name} from an environment is written into the collection; use {{{{{leak.secret.name}}}}}",
+                 "secret", index=leak.offset)
+        for leak in find_leaks(document.data, secrets)
+    ]
 
 
 def _keyed_secret(document: Document, path: PathKey, text: str) -> list[Problem]:

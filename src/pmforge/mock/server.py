@@ -15,24 +15,17 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 
 from pmforge.mock.app import MockApp, MockOptions, mock_options
+from pmforge.mock.bodies import BodyError, check_json, read_body
 from pmforge.mock.errors import problem
 from pmforge.mock.messages import JSON, Reply, Request
 from pmforge.mock.state import MockState
 from pmforge.mock.stats import LatencySummary, RequestLog, RequestRecord
 
 DEFAULT_PORT = 8080
-MAX_BODY_BYTES = 10 * 1024 * 1024
 
 
 class MockStartError(Exception):
     """The server could not listen (port in use, bad host): a message for people, no traceback."""
-
-
-class _BodyError(Exception):
-    def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
 
 
 class _HttpServer(ThreadingHTTPServer):
@@ -98,15 +91,23 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         headers = {name.lower(): value for name, value in self.headers.items()}
         try:
-            body = self._read_body()
-            reply = self.server.app.handle(Request(self.command, split.path, split.query, headers, body))
-        except _BodyError as error:
+            body = read_body(self.rfile, self.headers)
+            request = Request(self.command, split.path, split.query, headers, body)
+            check_json(body, request.media_type())
+            reply = self.server.app.handle(request)
+        except BodyError as error:
             self.close_connection = True
             reply = problem(error.status, error.detail)
+        except RecursionError:  # a JSON string holding JSON (a pql/json value) can nest too
+            reply = problem(400, "The request nests too deeply to be read")
         except Exception:  # a bug in the mock must still answer in JSON, and say so on stderr
             traceback.print_exc(file=sys.stderr)
             reply = problem(500, "The mock failed to handle this request; see its stderr.")
-        payload = reply.encode()
+        try:
+            payload = reply.encode()
+        except UnicodeEncodeError:  # text from the request that is no Unicode, echoed back
+            reply = problem(400, "The request holds text that is not valid Unicode (a lone surrogate)")
+            payload = reply.encode()
         # Recorded before the reply is written, so whoever holds a reply also finds its record.
         elapsed_ms = (time.perf_counter() - started) * 1000
         self.server.requests.add(RequestRecord(self.command, split.path, reply.status, elapsed_ms,
@@ -115,40 +116,13 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _serve
 
-    def _read_body(self) -> bytes | None:
-        if "chunked" in self.headers.get("transfer-encoding", "").lower():
-            return self._read_chunked()
-        raw_length = self.headers.get("content-length")
-        if raw_length is None:
-            return None
-        try:
-            length = int(raw_length)
-        except ValueError:
-            raise _BodyError(400, f"Content-Length is not a number: {raw_length!r}") from None
-        if length < 0:
-            raise _BodyError(400, "Content-Length is negative")
-        if length > MAX_BODY_BYTES:
-            raise _BodyError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes")
-        return self.rfile.read(length) if length else None
-
-    def _read_chunked(self) -> bytes | None:
-        chunks: list[bytes] = []
-        total = 0
-        while True:
-            size_line = self.rfile.readline(1024).split(b";", 1)[0].strip()
-            try:
-                size = int(size_line, 16)
-            except ValueError:
-                raise _BodyError(400, "Malformed chunked request body") from None
-            if size == 0:
-                while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
-                    pass  # trailers: read and ignore
-                return b"".join(chunks) or None
-            total += size
-            if total > MAX_BODY_BYTES:
-                raise _BodyError(413, f"The request body is larger than {MAX_BODY_BYTES} bytes")
-            chunks.append(self.rfile.read(size))
-            self.rfile.readline(1024)
+    def parse_request(self) -> bool:
+        if not super().parse_request():
+            return False
+        if self.request_version == "HTTP/0.9":  # "GET /" alone: it would be answered without a status line
+            self.send_error(400, "Bad request line: expected METHOD PATH HTTP/1.1")
+            return False
+        return True
 
     def _send(self, reply: Reply, payload: bytes | None = None) -> None:
         payload = reply.encode() if payload is None else payload
@@ -167,6 +141,8 @@ class _Handler(BaseHTTPRequestHandler):
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # http.server's own errors (bad request line, unknown method...) are HTML; ours are JSON.
         self.close_connection = True
+        if self.request_version == "HTTP/0.9":  # set so while the request line is unread: it would drop the status line
+            self.request_version = "HTTP/1.0"
         self._send(problem(code, message or self.responses.get(code, ("Error",))[0]))
 
     def version_string(self) -> str:

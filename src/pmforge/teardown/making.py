@@ -16,7 +16,7 @@ from pmforge.rendering import canonical
 from pmforge.teardown.declaration import read_teardown
 from pmforge.teardown.documents import Documents, teardown_documents
 from pmforge.validation import schema_problems
-from pmforge.writing import Staging, refusal
+from pmforge.writing import OutputError, Staging, refusal
 
 COLLECTION_SUFFIX = ".postman_collection.json"
 ENVIRONMENT_SUFFIX = ".postman_environment.json"
@@ -60,6 +60,8 @@ def _write(out_dir: Path, files: dict[str, str]) -> Problem | None:
     """All files into place at once, through the build's staging; or why not."""
     try:
         staging = Staging(out_dir)
+    except OutputError as error:  # another build holds it, or it is no longer pmforge's to replace
+        return error.problem
     except OSError as error:
         return Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")
     try:

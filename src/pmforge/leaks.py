@@ -1,0 +1,129 @@
+"""Secret values written into a collection, found by value in its parsed strings.
+
+One search for the course checks (``build``/``validate``, on each rendered
+collection) and for ``pmforge lint`` (secrets of the environments it is given).
+Searching the parsed strings, not the JSON text, means escaping cannot hide a
+value (a quote, backslash, tab or newline in it) and the position is that of
+the field holding it.
+
+The rule, so that a secret which is also a word raises no false alarm:
+- a value is found only as a whole token: not inside a longer word
+  (``secret`` is not found in ``client_secret``, nor ``test`` in ``latest``);
+- a value shorter than ``MIN_LENGTH`` characters is not looked for at all, and
+  the caller says so with a warning: a collection is full of short words
+  (``test``, ``POST``, ``status``), and no credential worth guarding is that
+  short (IMS client secrets and tokens run to dozens of characters).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any, Iterable, Iterator
+
+PathKey = tuple[Any, ...]
+MIN_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class Secret:
+    name: str
+    value: str
+
+    @property
+    def searchable(self) -> bool:
+        return len(self.value.strip()) >= MIN_LENGTH
+
+    def pattern(self) -> re.Pattern[str]:
+        before = r"(?<!\w)" if re.match(r"\w", self.value[0]) else ""
+        after = r"(?!\w)" if re.match(r"\w", self.value[-1]) else ""
+        return re.compile(before + re.escape(self.value) + after)
+
+
+@dataclass(frozen=True)
+class Leak:
+    secret: Secret
+    path: PathKey  # of the string holding the value
+    offset: int  # of the value in that string
+
+
+def environment_secrets(environment: Any) -> list[Secret]:
+    """The variables of a Postman environment typed ``secret`` that have a value."""
+    entries = environment.get("values") if isinstance(environment, dict) else None
+    found = []
+    for entry in entries if isinstance(entries, list) else []:
+        if isinstance(entry, dict) and entry.get("type") == "secret" and isinstance(entry.get("key"), str):
+            value = entry.get("value")
+            if isinstance(value, str) and value.strip():
+                found.append(Secret(entry["key"], value))
+    return found
+
+
+def _strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
+    stack = [(path, value)]
+    while stack:  # a loop, not recursion: an export may nest deeper than Python's stack
+        where, node = stack.pop()
+        if isinstance(node, str):
+            yield where, node
+        elif isinstance(node, dict):
+            stack.extend((where + (key,), item) for key, item in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((where + (index,), item) for index, item in reversed(list(enumerate(node))))
+
+
+def find_leaks(data: Any, secrets: Iterable[Secret], *, text: str | None = None) -> list[Leak]:
+    """Every string of ``data`` holding a searchable secret's value, in document order.
+
+    A string that is itself JSON (a raw body) is searched in its parsed strings too, where
+    the value sits escaped; the offset is then that of the escaped value in the string.
+    ``text``, the JSON that ``data`` was written as (``ensure_ascii=False``), lets a value
+    that cannot be there be skipped without walking: escaping a string escapes each
+    character alone, so the escaped value is in the text wherever the value is in a string
+    (twice escaped in a raw body, so the check is for the value escaped once, or plain).
+    """
+    wanted = [secret for secret in secrets if secret.searchable]
+    if text is not None:
+        wanted = [secret for secret in wanted if any(form in text for form in _written_forms(secret.value))]
+    if not wanted:
+        return []
+    patterns = [(secret, secret.pattern()) for secret in wanted]
+    leaks = []
+    for path, string in _strings(data, ()):
+        inner: list[str] | None = None
+        for secret, pattern in patterns:
+            if secret.value in string and (match := pattern.search(string)):
+                leaks.append(Leak(secret, path, match.start()))
+                continue
+            if string.lstrip()[:1] not in ("{", "["):
+                continue
+            if inner is None:
+                inner = _json_strings(string)
+            if any(secret.value in text and pattern.search(text) for text in inner):
+                leaks.append(Leak(secret, path, _escaped_offset(string, secret.value)))
+    return leaks
+
+
+def _escaped(value: str, *, ascii: bool = False) -> str:
+    return json.dumps(value, ensure_ascii=ascii)[1:-1]
+
+
+def _written_forms(value: str) -> set[str]:
+    """How ``value`` can appear in JSON text: plain, escaped, escaped twice (in a raw body)."""
+    once = {_escaped(value), _escaped(value, ascii=True)}
+    return {value} | once | {_escaped(form) for form in once}
+
+
+def _json_strings(string: str) -> list[str]:
+    try:
+        parsed = json.loads(string)
+    except (ValueError, RecursionError):
+        return []
+    return [text for _, text in _strings(parsed, ())]
+
+
+def _escaped_offset(string: str, value: str) -> int:
+    for form in (_escaped(value), _escaped(value, ascii=True)):
+        if form in string:
+            return string.index(form)
+    return 0
