@@ -288,3 +288,6 @@ def test_a_report_into_a_class_built_with_handouts_draws_its_page_again(newman: 
     page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
     assert 'href="rehearsal/learner01%40example.com.json"' in page and 'href="rehearsal/learner02%40example.com.json"' in page
     assert page.count("✓") >= 8  # four steps passed, for each of the two
+    # The report's files are the class's own now: building the class again replaces them without a word.
+    again = cli("build", "--roster", str(roster), "--handouts", "--out", "out")
+    assert (again.exit_code, again.stderr) == (0, "wrote 12 files for 2 participants to out\n"), again.stdout

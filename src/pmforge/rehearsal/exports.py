@@ -7,6 +7,7 @@ they were read (see newman.from_report).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -15,7 +16,7 @@ from pmforge.classpage import refresh_class_page
 from pmforge.handouts import MANIFEST
 from pmforge.problems import Problem
 from pmforge.rehearsal.results import ParticipantResult, Rehearsal
-from pmforge.writing import write_text_atomically
+from pmforge.writing import MARKER, OutputError, add_file, write_text_atomically
 
 REPORT_FOLDER = "rehearsal"
 SUMMARY_FILE = "summary.json"
@@ -24,6 +25,27 @@ CLASS_PAGE_FILE = "index.html"
 
 def _json(data: Any) -> str:
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+Write = Callable[[str, str], "Problem | None"]  # (path inside DIR, text) -> what stopped it
+
+
+def _writer(directory: Path) -> Write:
+    """Into a pmforge output (a built class), files are added as pmforge's own, so that the next build
+    replaces them with the rest; anywhere else, each is written whole or not at all."""
+    if not (directory / MARKER).is_file():
+        return lambda relative, text: write_text_atomically(directory / relative, text)
+
+    def add(relative: str, text: str) -> Problem | None:
+        try:
+            add_file(directory, relative, text)
+        except OutputError as error:
+            return error.problem
+        except OSError as error:
+            return Problem(str(directory / relative), 0, 0, f"cannot write: {error.strerror or error}", "output")
+        return None
+
+    return add
 
 
 def write_report(rehearsal: Rehearsal, directory: Path) -> list[Problem]:
@@ -39,16 +61,17 @@ def write_report(rehearsal: Rehearsal, directory: Path) -> list[Problem]:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         return [Problem(str(folder), 0, 0, f"cannot write: {error.strerror or error}", "output")]
-    files = [(folder / f"{result.ldap}.json", result.to_json()) for result in rehearsal.results]
-    for path, data in [*files, (folder / SUMMARY_FILE, rehearsal.to_json())]:
-        problem = write_text_atomically(path, _json(data))
+    write = _writer(directory)
+    files = [(f"{REPORT_FOLDER}/{result.ldap}.json", result.to_json()) for result in rehearsal.results]
+    for relative, data in [*files, (f"{REPORT_FOLDER}/{SUMMARY_FILE}", rehearsal.to_json())]:
+        problem = write(relative, _json(data))
         if problem is not None:
             return [problem]
     if (directory / MANIFEST).is_file():  # a class built with --handouts: its page shows the rehearsal
         page, problems = refresh_class_page(directory)
         if page is None:
             return problems
-        problem = write_text_atomically(directory / CLASS_PAGE_FILE, page)
+        problem = write(CLASS_PAGE_FILE, page)
         return [problem] if problem else []
     return []
 
