@@ -54,6 +54,16 @@ def course_dir(tmp_path: Path) -> Path:
     return target
 
 
+def edit_course(course_dir: Path, replacements: list[tuple[str, str]]) -> None:
+    """Replace, once each, text of ``course_dir/course.yaml`` that must be there."""
+    course = course_dir / "course.yaml"
+    text = course.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, f"{old!r} is not in the test course"
+        text = text.replace(old, new, 1)
+    course.write_text(text, encoding="utf-8")
+
+
 @pytest.fixture()
 def mock() -> Iterator[MockServer]:
     """The AEP stand-in on a free loopback port, default options."""

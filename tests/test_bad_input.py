@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import edit_course
+
 # The test course's expression line, which the PQL cases replace.
 TREE_LINE = "value: '{\"nodeType\":\"literal\",\"literalType\":\"Boolean\",\"value\":true}'"
 
@@ -91,12 +93,7 @@ CASES = [
 
 @pytest.mark.parametrize("case, replacements, roster, expected", CASES, ids=[case[0] for case in CASES])
 def test_bad_input(cli, course_dir: Path, case: str, replacements: list[tuple[str, str]], roster: str | None, expected: str) -> None:
-    course = course_dir / "course.yaml"
-    text = course.read_text(encoding="utf-8")
-    for old, new in replacements:
-        assert old in text, f"{case}: {old!r} is not in the test course"
-        text = text.replace(old, new, 1)
-    course.write_text(text, encoding="utf-8")
+    edit_course(course_dir, replacements)
     if roster is not None:
         (course_dir / "roster.csv").write_text(roster, encoding="utf-8")
 

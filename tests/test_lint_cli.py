@@ -142,11 +142,12 @@ def test_nearest_settings_file_is_used(run, folder: Path) -> None:
     assert result.exit_code == 0 and result.stdout.count("warning: ") == 2
 
 
-def test_bad_config_is_a_usage_error(run, folder: Path) -> None:
+def test_bad_config_is_a_located_problem(run, folder: Path) -> None:
     config = folder / "lint.yaml"
     config.write_text("rules:\n  no-tests: off\n")
     result = run("--config", str(config), str(folder))
-    assert result.exit_code == 2 and "unknown rule 'no-tests'" in result.stderr
+    assert (result.exit_code, result.stdout) == (
+        1, f"{config}:2:3: error: rules: unknown rule 'no-tests'; `pmforge lint --list-rules` lists them [lint-config]\n")
 
 
 def test_a_broken_file_does_not_stop_the_others(run, folder: Path) -> None:

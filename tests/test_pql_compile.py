@@ -151,13 +151,20 @@ def test_list_items_keep_python_types() -> None:
     (r'"line\nbreak\ttab"', "line\nbreak\ttab"),
     (r'"\u00e9t\u00C9"', "étÉ"),
     (r'"\ud83d\ude00"', "\U0001F600"),
-    (r'"\ud800"', "\ud800"),
     ('"日本語 ümlaut 😀"', "日本語 ümlaut 😀"),
     ('"raw\nnewline"', "raw\nnewline"),
     ('""', ""),
 ])
 def test_string_escapes(source: str, value: str) -> None:
     assert compile_text(f"a = {source}")["params"][1]["value"] == value
+
+
+@pytest.mark.parametrize("source", [r'"\ud800"', r'"\ude00\ud83d"', r'"x\udfff"'])
+def test_a_lone_surrogate_escape_is_refused(source: str) -> None:
+    """Half a UTF-16 pair is no character: no file, terminal or reply in UTF-8 can carry it."""
+    with pytest.raises(PqlError, match="half of a UTF-16 surrogate pair") as error:
+        compile_text(f"a = {source}")
+    assert error.value.offset == 4
 
 
 def test_whitespace_and_newlines_are_free() -> None:

@@ -88,7 +88,7 @@ def test_settings_overrides_match_the_yaml_file_a_problem_is_in(tmp_path: Path) 
 @pytest.mark.parametrize(
     ("relative", "text", "expected"),
     [
-        ("Segments/Create a definition.request.yaml", "$kind: http-request\nurl: [x\n", (3, 1, "yaml-syntax")),
+        ("Segments/Create a definition.request.yaml", "$kind: http-request\nurl: [x\n", (2, 8, "yaml-syntax")),
         ("Segments/Create a definition.request.yaml", "$kind: http-request\nurl: a\nurl: b\n", (3, 1, "duplicate-key")),
         ("Segments/Create a definition.request.yaml", "$kind: http-reqest\nurl: a\n", (1, 8, "file-kind")),
         ("Segments/Create a definition.request.yaml", "$kind: http-request\nurl: a\nheaders: 5\n", (3, 10, "structure")),
@@ -149,7 +149,7 @@ def test_import_refuses_a_tree_with_a_broken_file(cli, tmp_path: Path) -> None:
     (tree / "Get Access Token.request.yaml").write_text("$kind: http-request\nurl: [x\n", encoding="utf-8")
     result = cli("import", "tree", "-o", "course.yaml")
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr.startswith("tree/Get Access Token.request.yaml:3:1: error: YAML syntax error: ")
+    assert result.stderr.startswith("tree/Get Access Token.request.yaml:2:8: error: YAML syntax error: ")
     assert not (tmp_path / "course.yaml").exists()
     result = cli("import", ".")
     assert (result.exit_code, result.stderr) == (1, ".:0:0: error: a folder, but no v3 collection: it holds no .resources/definition.yaml [import]\n")

@@ -18,12 +18,14 @@ from pmforge.model import BODY_KEYS, Course, Folder, build_course
 from pmforge.problems import WARNING, Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
-from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
+from pmforge.roster import WINDOWS_RESERVED, Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
 from pmforge.packaging import zip_bytes
 from pmforge.writing import OutputError, Staging, refusal
 
 _UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
+_LONGEST_SUFFIX = ".postman_environment.json"
+MAX_NAME_BYTES = 255  # one name in a path, on every common file system
 COLLECTION_FORMATS = ("v2.1", "v3", "both")
 _FORMATS_WRITTEN = {"v2.1": ("v2.1",), "v3": ("v3",), "both": ("v2.1", "v3")}
 
@@ -73,7 +75,7 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
     roster, problems = load_roster(roster_path, default_sandbox=course.default_sandbox)
     if roster is None:
         return None, problems
-    problems = course_problems(course, roster_fields=roster.columns)
+    problems = course_problems(course, roster_fields=roster.columns) + _file_name_problems(course)
     if has_errors(problems):
         return None, problems
     try:
@@ -84,7 +86,17 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
 
 
 def file_stem(name: str) -> str:
-    return _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or "collection"
+    stem = _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or "collection"
+    # CON.postman_collection.json is the console on Windows, whatever follows the dot.
+    return stem + "_" if WINDOWS_RESERVED.fullmatch(stem.split(".")[0]) else stem
+
+
+def _file_name_problems(course: Course) -> list[Problem]:
+    """A collection name whose files no file system can name fails here, before anything is written."""
+    size = len((file_stem(course.name) + _LONGEST_SUFFIX).encode("utf-8", "surrogatepass"))
+    if size <= MAX_NAME_BYTES:
+        return []
+    return [course.source.problem(("collection",), f"the collection name makes file names of {size} bytes; file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "course-schema")]
 
 
 def _output_problems(plan: Plan, participant: Participant, rendered: Rendered) -> list[Problem]:
@@ -152,7 +164,20 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
                                                plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule))
             files.update((f"{participant.ldap}/{path}", text) for path, text in tree.items())
             problems += tree_problems
+        problems += _path_problems(plan, participant, files)
         yield participant, files, problems
+
+
+def _path_problems(plan: Plan, participant: Participant, files: dict[str, str]) -> list[Problem]:
+    """Names in the paths to write that some file system cannot hold (v3 makes files of folder and request names)."""
+    problems = []
+    for part in dict.fromkeys(part for path in files for part in path.split("/")):
+        why = (f"is {len(part.encode('utf-8'))} bytes long; file systems allow {MAX_NAME_BYTES}" if len(part.encode("utf-8")) > MAX_NAME_BYTES
+               else "is a device name on Windows" if WINDOWS_RESERVED.fullmatch(part)
+               else "ends with a dot or a space, which Windows drops" if part.endswith((".", " ")) else None)
+        if why:
+            problems.append(Problem(plan.roster.file, participant.line, 1, f"output for {participant.ldap!r}: the file name {part[:60]!r} {why}; rename what it is named after", "output"))
+    return problems
 
 
 @dataclass

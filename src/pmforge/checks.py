@@ -13,6 +13,7 @@ import math
 import re
 from collections import Counter
 from typing import Any, Iterator
+from urllib.parse import urlsplit
 
 from pmforge.expressions import compiled_body, expression_problems
 from pmforge.loading import Located, PathKey
@@ -141,12 +142,15 @@ def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
                 if match.group(1) is not None and match.group(1) not in known:
                     choices = ", ".join(sorted(known))
                     problems.append(course.source.problem(path, f"unknown participant value ${{{match.group(1)}}}; known: {choices}", "placeholder"))
-    elsewhere = [(request.path, {k: v for k, v in _request_data(course, request).items() if k not in BODY_KEYS}) for request in course.requests()]
-    elsewhere += [((key,), course.source.data[key]) for key in ("collection", "headers") if key in course.source.data]
-    for base, value in elsewhere:
-        for path, text in strings(value, base):
-            if any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
-                problems.append(course.source.problem(path, "participant values (${...}) belong in bodies and environment values only", "placeholder"))
+    # Everywhere else (names, headers, URLs, scripts, descriptions, at any level) one is refused, not written as is.
+    # The teardown section fills its data per participant and checks the rest itself (teardown/declaration.py).
+    filled = {path for path, _ in allowed_in} | {("teardown",)}
+    for path, text in strings(course.source.data, ()):
+        if not any(path[:len(base)] == base for base in filled) and any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
+            message = "participant values (${...}) belong in bodies and environment values only"
+            if "scripts" in path:
+                message += "; a script reads them from the environment, pm.environment.get('ldap')"
+            problems.append(course.source.problem(path, message, "placeholder"))
     return problems
 
 
@@ -275,6 +279,18 @@ def _name_problems(course: Course) -> list[Problem]:
     return problems
 
 
+def _url_problems(course: Course) -> list[Problem]:
+    """A URL the renderer cannot split into Postman's parts (an unclosed '[' of an IPv6 host)."""
+    problems = []
+    for request in course.requests():
+        base = request.url.partition("?")[0]
+        try:
+            urlsplit(base) if "://" in base else None
+        except ValueError as error:
+            problems.append(course.source.problem(request.path + ("url",), f"request {request.name!r}: the url cannot be split into host and path: {error}", "course-schema"))
+    return problems
+
+
 def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]:
     """All checks of a course that do not depend on any one participant."""
     problems = _placeholder_problems(course, set(PARTICIPANT_FIELDS) | roster_fields)
@@ -282,6 +298,7 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
     problems += _name_problems(course)
     problems += _script_problems(course)
     problems += _body_kind_problems(course)
+    problems += _url_problems(course)
     problems += _unused_problems(course)
     problems += [course.source.problem(path, message, "token-request") for path, message in token_problems(course)]
     catalog, catalog_issues = catalog_problems(course)

@@ -14,6 +14,7 @@ from pmforge.loading import Located, PathKey
 from pmforge.pql import PqlError, compile_text
 from pmforge.pql.catalog import Catalog, check_text, check_tree
 from pmforge.pql.errors import PqlIssue
+from pmforge.pql.tree import decode
 from pmforge.problems import Problem
 from pmforge.validation import schema_problems
 
@@ -36,9 +37,11 @@ def _issue(source: Located, path: PathKey, issue: PqlIssue, *, in_text: bool) ->
 def _tree_problems(source: Located, where: PathKey, value: Any, catalog: Catalog) -> list[Problem]:
     if isinstance(value, str):
         try:
-            tree = json.loads(value)
+            tree = decode(value)
         except json.JSONDecodeError as error:
             return [source.problem(where, f"PQL value is not JSON: {error.msg} at character {error.pos + 1}", "pql-json")]
+        except PqlError as error:
+            return [source.problem(where, f"PQL value: {error.message}", error.rule)]
 
         def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
             return source.problem(where, f"PQL tree: {message}", rule)

@@ -24,6 +24,8 @@ from pmforge.lint.positions import Document, load
 from pmforge.lint.v3_reading import DEFINITION, is_collection, read_collection
 from pmforge.loading import load_yaml_text, read_text
 from pmforge.model import build_course
+from pmforge.pql.errors import PqlError
+from pmforge.pql.tree import decode
 from pmforge.problems import ERROR, WARNING, Problem
 from pmforge.validation import schema_problems
 
@@ -85,7 +87,8 @@ def _url(url: Any) -> tuple[str, dict[str, str]]:
         host = url.get("host", [])
         host = ".".join(host) if isinstance(host, list) else str(host)
         path = url.get("path", [])
-        path = "/".join(path) if isinstance(path, list) else str(path)
+        # v2.1 may write a path segment as {type, value}.
+        path = "/".join(str(part.get("value", "")) if isinstance(part, dict) else part for part in path) if isinstance(path, list) else str(path)
         raw = (f"{url['protocol']}://" if url.get("protocol") else "") + host + ("/" + path if path else "")
     variables = {entry["key"]: str(entry.get("value", "")) for entry in url.get("variable", []) if "key" in entry}
     return raw, variables
@@ -116,8 +119,8 @@ def _body(body: dict[str, Any] | None) -> dict[str, Any]:
         if not raw.strip():
             return {}  # Postman keeps an empty raw body on requests that send none
         try:
-            data = json.loads(raw)
-        except json.JSONDecodeError:
+            data = decode(raw)
+        except (json.JSONDecodeError, PqlError):  # not JSON, or JSON a course could not hold as data: kept as text
             return {"raw": _escape(raw)}
         return {"body": _escape(data)} if isinstance(data, (dict, list)) else {"raw": _escape(raw)}
     if mode == "urlencoded":
@@ -245,6 +248,12 @@ def _failing_rules(text: str, file: str) -> list[str]:
     return sorted({problem.rule for problem in problems if problem.severity == ERROR})
 
 
+def _printable(name: str) -> str:
+    """A file name fit for a one-line comment: a line break or any unprintable character as an escape."""
+    return "".join(char if char.isprintable() else ascii(char)[1:-1] for char in name)
+
+
+
 def _read(path: Path) -> tuple[Document | None, list[Problem]]:
     """A v2.0/v2.1 JSON file, or a v3 collection folder read into the same shape."""
     if path.is_dir():
@@ -284,7 +293,7 @@ def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
     for key in _UNSUPPORTED:
         if key in data:
             importer.warn(f"the collection's {key} is not imported")
-    header = f"# Imported by pmforge from {path.name}.\n"
+    header = f"# Imported by pmforge from {_printable(path.name)}.\n"
     rules = _failing_rules(_dump(course), file)
     if rules:
         header += "# It fails the checks under settings.rules as exported: they are off until it is mended.\n"

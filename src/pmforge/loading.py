@@ -8,7 +8,9 @@ construct plain data from it, and keep a table from each value's path
 
 from __future__ import annotations
 
+import bisect
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,9 +18,13 @@ from typing import Any, Iterable
 
 import yaml
 
-from pmforge.problems import Problem
+from pmforge.problems import Problem, within_text
 
 PathKey = tuple[Any, ...]
+# Deeper nesting than any course or roster needs; below it every recursive step
+# after loading (schemas, rendering, JSON) stays far from Python's recursion limit.
+MAX_DEPTH = 100
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -62,7 +68,7 @@ class Located:
         before = str(value)[:offset]
         style = self.styles.get(path)
         if style in ("|", ">"):
-            source = self.text.splitlines()
+            source = self.text.split("\n")  # lines as positions count them: LF only
             first = source[line] if line < len(source) else ""
             indent = len(first) - len(first.lstrip(" "))
             return line + 1 + before.count("\n"), indent + 1 + len(before.rsplit("\n", 1)[-1])
@@ -75,8 +81,34 @@ class Located:
         return Problem(self.file, line, column, message, rule)
 
 
+class _TooDeep(yaml.MarkedYAMLError):
+    pass
+
+
 class _Loader(yaml.SafeLoader):
     """A private SafeLoader, so PyYAML's global loader stays untouched."""
+
+    depth = 0
+
+    def __init__(self, text: str) -> None:
+        super().__init__(text)
+        # PyYAML also counts U+0085, U+2028, U+2029 and a lone CR as line breaks; editors, and
+        # pmforge's JSON reader, count LF only. Positions are taken from the character index.
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+
+    def position(self, mark: yaml.Mark) -> tuple[int, int]:
+        line = bisect.bisect_right(self.line_starts, mark.index)
+        return line, mark.index - self.line_starts[line - 1] + 1
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        # PyYAML composes nested collections recursively: stop before Python's stack does.
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                raise _TooDeep(None, None, f"nested deeper than {MAX_DEPTH} levels", self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
 
 
 # Dates become strings: JSON has no date type, and a body field written
@@ -87,8 +119,29 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def _mark(node: yaml.Node) -> tuple[int, int]:
-    return node.start_mark.line + 1, node.start_mark.column + 1
+def _mark(loader: _Loader, node: yaml.Node) -> tuple[int, int]:
+    return loader.position(node.start_mark)
+
+
+def _scalar(loader: _Loader, node: yaml.Node, file: str, problems: list[Problem]) -> Any:
+    """Construct a scalar; a value Python or UTF-8 cannot hold is a problem at its place, and None."""
+    line, column = _mark(loader, node)
+    try:
+        value = loader.construct_object(node, deep=True)
+    except ValueError as error:  # !!int abc, or an integer past Python's 4,300 digits
+        kind = node.tag.rsplit(":", 1)[-1]
+        if "digits" in str(error):
+            message = f"an integer of {len(node.value)} characters is too long; write it in quotes if it is text"
+        else:
+            message = f"cannot read {node.value[:40]!r} as {kind}"
+        problems.append(Problem(file, line, column, message, "yaml-syntax"))
+        return None
+    if isinstance(value, str) and (surrogate := _SURROGATE.search(value)):
+        # Only an escape ("\ud800") can write one; no file or JSON encoder can carry it.
+        code = f"\\u{ord(surrogate.group()):04x}"
+        problems.append(Problem(file, line, column, f"{code} is half of a UTF-16 surrogate pair, not a character", "yaml-syntax"))
+        return None
+    return value
 
 
 def _walk(
@@ -98,33 +151,42 @@ def _walk(
     located: Located,
     problems: list[Problem],
 ) -> Any:
-    located.positions[path] = _mark(node)
+    if len(path) > MAX_DEPTH:
+        # The composer caps written nesting; only aliases reach deeper, an alias inside its own anchor without end.
+        raise _TooDeep(None, None, f"nested deeper than {MAX_DEPTH} levels through aliases", node.start_mark)
+    located.positions[path] = _mark(loader, node)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
         first_seen: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
-            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key_node, yaml.ScalarNode):
+                line, column = _mark(loader, key_node)
+                problems.append(Problem(located.file, line, column, "a key must be a string, not a list or mapping", "yaml-syntax"))
+                continue
+            key = _scalar(loader, key_node, located.file, problems)
+            if key is None and key_node.tag != "tag:yaml.org,2002:null":
+                continue  # already reported
             if not isinstance(key, str):
                 # Everything pmforge reads becomes JSON, whose keys are strings.
-                line, column = _mark(key_node)
+                line, column = _mark(loader, key_node)
                 problems.append(Problem(located.file, line, column, f"a key must be a string: write {str(key)!r} in quotes", "yaml-syntax"))
                 continue
             if key in first_seen:
-                line, column = _mark(key_node)
-                first_line = first_seen[key].start_mark.line + 1
+                line, column = _mark(loader, key_node)
+                first_line = _mark(loader, first_seen[key])[0]
                 problems.append(
                     Problem(located.file, line, column, f"duplicate key {key!r} (first defined on line {first_line})", "duplicate-key")
                 )
                 continue
             first_seen[key] = key_node
-            located.key_positions[path + (key,)] = _mark(key_node)
+            located.key_positions[path + (key,)] = _mark(loader, key_node)
             result[key] = _walk(loader, value_node, path + (key,), located, problems)
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_walk(loader, item, path + (index,), located, problems) for index, item in enumerate(node.value)]
     located.styles[path] = node.style
-    return loader.construct_object(node, deep=True)
+    return _scalar(loader, node, located.file, problems)
 
 
 def _children(node: yaml.Node) -> list[yaml.Node]:
@@ -135,7 +197,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _alias_problem(root: yaml.Node, file: str, limit: int) -> Problem | None:
+def _alias_problem(loader: _Loader, root: yaml.Node, file: str, limit: int) -> Problem | None:
     """An alias bomb: anchors repeated by aliases until the data would hold more than ``limit`` extra values.
 
     The composed node graph shares every aliased node, so measuring its expanded
@@ -167,7 +229,7 @@ def _alias_problem(root: yaml.Node, file: str, limit: int) -> Problem | None:
         return None
     # Point at the anchor whose repetition weighs most.
     heaviest = max((key for key in uses if uses[key] > 1 and key in sizes), key=lambda key: sizes[key] * uses[key])
-    line, column = _mark(nodes[heaviest])
+    line, column = _mark(loader, nodes[heaviest])
     return Problem(file, line, column, f"aliases would expand this file by more than {limit:,} values (the anchor here is used {uses[heaviest]} times); write the values out, or use fewer aliases", "yaml-syntax")
 
 
@@ -177,19 +239,29 @@ ROSTER_ALIAS_LIMIT = 1_000_000
 
 def load_yaml_text(text: str, file: str, *, alias_limit: int = COURSE_ALIAS_LIMIT) -> tuple[Located | None, list[Problem]]:
     """Parse YAML text; return the located data, or None and the syntax problem."""
-    loader = _Loader(text)
     located = Located(file=file, data=None, text=text)
     problems: list[Problem] = []
     try:
+        loader = _Loader(text)
+    except yaml.reader.ReaderError as error:
+        # The reader checks every character before parsing starts; a raw control character stops it.
+        line = text.count("\n", 0, error.position) + 1
+        column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+        what = f"control character U+{error.character:04X}" if error.character < 0x20 or 0x7F <= error.character < 0xA0 else f"character U+{error.character:04X}"
+        return None, [Problem(file, line, column, f"{what} is not allowed in YAML; write it as an escape in a double-quoted string", "yaml-syntax")]
+    try:
         node = loader.get_single_node()
-        bomb = _alias_problem(node, file, alias_limit) if node is not None else None
+        bomb = _alias_problem(loader, node, file, alias_limit) if node is not None else None
         if bomb is not None:
             return None, [bomb]
         if node is not None:
             located.data = _walk(loader, node, (), located, problems)
+    except _TooDeep as error:
+        line, column = loader.position(error.problem_mark)
+        return None, [Problem(file, line, column, f"{error.problem}, pmforge's limit", "yaml-syntax")]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        line, column = within_text(text, *loader.position(mark)) if mark else (1, 1)
         message = " ".join(part for part in (error.context, error.problem) if part)
         return None, [Problem(file, line, column, f"YAML syntax error: {message}", "yaml-syntax")]
     except yaml.YAMLError as error:

@@ -29,3 +29,11 @@ class Problem:
 
 def has_errors(problems: list[Problem]) -> bool:
     return any(p.severity == ERROR for p in problems)
+
+
+def within_text(text: str, line: int, column: int) -> tuple[int, int]:
+    """A position inside ``text``: the end of the file is the end of its last line, not the line after it."""
+    lines = text.split("\n")
+    if line == len(lines) and lines[-1] == "" and line > 1:
+        return line - 1, len(lines[-2].rstrip("\r")) + 1
+    return line, column

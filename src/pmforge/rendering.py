@@ -65,7 +65,10 @@ def fill(value: Any, fields: dict[str, str]) -> Any:
 def url_object(raw: str, variables: dict[str, str] | None = None) -> dict[str, Any]:
     """Postman's URL object, consistent with ``raw`` (Postman builds the request from the parts)."""
     base, _, query = raw.partition("?")
-    parts = urlsplit(base) if "://" in base else None
+    try:
+        parts = urlsplit(base) if "://" in base else None
+    except ValueError:  # an unclosed '[': checks report it, unless the course switched that off
+        parts = None
     url: dict[str, Any] = {"raw": raw}
     if parts:
         url["protocol"] = parts.scheme

@@ -21,6 +21,8 @@ _UNSAFE = {"/": "a path separator", "\\": "a path separator", ":": "a colon", "*
 
 
 _COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
+# Names Windows keeps for devices, with or without an extension (NUL.txt is the device too).
+WINDOWS_RESERVED = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(?:\..*)?", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,10 @@ def ldap_problem(ldap: str) -> str | None:
         return f"ldap {ldap!r} is not a usable folder name"
     if ".." in ldap:
         return f"ldap {ldap!r} contains '..'"
+    if ldap.endswith("."):
+        return f"ldap {ldap!r} ends with a dot, which Windows drops from a folder name"
+    if WINDOWS_RESERVED.fullmatch(ldap):
+        return f"ldap {ldap!r} is a device name on Windows ({ldap.split('.')[0].upper()}), not a usable folder name"
     for char in ldap:
         if char in _UNSAFE:
             return f"ldap {ldap!r} contains {_UNSAFE[char]}"
@@ -77,66 +83,90 @@ def example_roster_refusal(course_file: Path, named: str) -> str | None:
     return None
 
 
-def _cell_columns(line: str) -> list[int]:
-    """1-based columns where each CSV cell of a physical line starts (quotes respected)."""
-    columns, quoted = [1], False
-    for index, char in enumerate(line):
-        if char == '"':
-            quoted = not quoted
-        elif char == "," and not quoted:
-            columns.append(index + 2)
-    return columns
+
+Position = tuple[int, int]
 
 
-def _rows_from_csv(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any], list[int]]], list[Problem]]:
-    lines = text.splitlines()
-    reader = csv.reader(io.StringIO(text, newline=""))
-    problems: list[Problem] = []
-    try:
-        header = next(reader, None)
-    except csv.Error as error:
-        return [], [Problem(file, 1, 1, f"CSV error: {error}", "roster")]
-    if not header:
+def _cell_positions(text: str) -> tuple[list[list[Position]], Position | None]:
+    """Where each cell of each CSV record starts, read as Python's csv reader reads (``newline=""``).
+
+    Also where an unterminated quoted cell opened, or None: the csv reader
+    would silently run that cell on to the end of the file.
+    """
+    records: list[list[Position]] = []
+    cells: list[Position] = []
+    line, column, state, opened = 1, 1, "record", (1, 1)
+    for at, char in enumerate(text):
+        ends_line = char == "\n" or (char == "\r" and text[at + 1:at + 2] != "\n")
+        if state == "quoted":
+            state = "quote" if char == '"' else state
+        elif char in "\r\n":
+            if ends_line:
+                records.append(cells)
+                cells, state = [], "record"
+        else:
+            if state == "record":
+                cells.append((line, column))
+                state = "cell"
+            if state == "quote" and char == '"':
+                state = "quoted"  # a doubled quote inside quotes
+            elif char == ",":
+                cells.append((line, column + 1))
+                state = "cell"
+            elif state == "cell" and char == '"':
+                state, opened = "quoted", (line, column)
+            else:
+                state = "field"
+        line, column = (line + 1, 1) if ends_line else (line, column + 1)
+    if state != "record":
+        records.append(cells)
+    return records, opened if state == "quoted" else None
+
+
+# A row: the line it starts on, its cells by column name, and where each of them (and, under "", the row) starts.
+Row = tuple[int, dict[str, Any], dict[str, Position]]
+
+
+def _rows_from_csv(text: str, file: str) -> tuple[list[Row], list[Problem]]:
+    positions, unterminated = _cell_positions(text)
+    if unterminated:
+        line, column = unterminated
+        return [], [Problem(file, line, column, "this quoted cell is never closed: its quote runs on to the end of the file", "roster")]
+    records = list(csv.reader(io.StringIO(text, newline="")))
+    if not records or not records[0]:
         return [], [Problem(file, 1, 1, "the roster is empty: expected a header row with an 'ldap' column", "roster")]
-    header = [name.strip() for name in header]
+    header = [name.strip() for name in records[0]]
     if "ldap" not in header:
         # Said before anything that quotes the header: a file without an ldap column may be no roster
         # at all (/etc/passwd, /proc/self/environ), and its first line must not reach a CI log.
         hint = next((name for name in header if name.lower() == "ldap"), None)
         extra = f" (found {hint!r}: column names are case-sensitive)" if hint else ""
         return [], [Problem(file, 1, 1, f"the roster has no 'ldap' column{extra}", "roster")]
+    problems: list[Problem] = []
     for index, name in enumerate(header):
         if name in header[:index]:
-            problems.append(Problem(file, 1, _cell_columns(lines[0])[index], f"duplicate column {name!r}", "roster"))
+            problems.append(Problem(file, *positions[0][index], f"duplicate column {name!r}", "roster"))
     for index, name in enumerate(header):
         if not _COLUMN.fullmatch(name):
-            problems.append(Problem(file, 1, _cell_columns(lines[0])[index], f"column name {name!r} is not a variable name (letters, digits, _ . -)", "roster"))
+            problems.append(Problem(file, *positions[0][index], f"column name {name!r} is not a variable name (letters, digits, _ . -)", "roster"))
     if problems:
         return [], problems
-    rows = []
-    line = 2
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as error:
-            problems.append(Problem(file, reader.line_num, 1, f"CSV error: {error}", "roster"))
-            break
-        start, line = line, reader.line_num + 1
+    rows: list[Row] = []
+    for cells, starts in zip(records[1:], positions[1:]):
         if not any(cell.strip() for cell in cells):
             continue
+        line = starts[0][0]
         if len(cells) > len(header):
-            problems.append(Problem(file, start, 1, f"row has {len(cells)} cells but the header names {len(header)}", "roster"))
+            problems.append(Problem(file, *starts[len(header)], f"row has {len(cells)} cells but the header names {len(header)}", "roster"))
             continue
         row = {name: cell for name, cell in zip(header, cells) if cell != "" or name == "ldap"}
-        rows.append((start, row, _cell_columns(lines[start - 1]) if start <= len(lines) else [1]))
-    return [(start, row, cols) for start, row, cols in rows], problems
+        rows.append((line, row, {"": (line, 1), **dict(zip(header, starts))}))
+    return rows, problems
 
 
-def _rows_from_yaml(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any], list[int]]], list[Problem]]:
+def _rows_from_yaml(text: str, file: str) -> tuple[list[Row], list[Problem]]:
     located, problems = load_yaml_text(text, file, alias_limit=ROSTER_ALIAS_LIMIT)
-    if located is None:
+    if located is None or problems:  # a value the reader refused would only be reported again as missing
         return [], problems
     data = located.data
     if isinstance(data, dict) and set(data) == {"participants"}:
@@ -145,13 +175,13 @@ def _rows_from_yaml(text: str, file: str) -> tuple[list[tuple[int, dict[str, Any
         base = ()
     if not isinstance(data, list):
         return [], problems + [located.problem(base, "a YAML roster is a list of participants (mappings with an 'ldap' key)", "roster")]
-    rows = []
+    rows: list[Row] = []
     for index, item in enumerate(data):
         line, column = located.position(base + (index,))
         if not isinstance(item, dict):
             problems.append(Problem(file, line, column, "a participant is a mapping with an 'ldap' key", "roster"))
             continue
-        rows.append((line, item, [column]))
+        rows.append((line, item, {"": (line, column)}))
     return rows, problems
 
 
@@ -164,15 +194,11 @@ def load_roster(path: Path, *, default_sandbox: str) -> tuple[Roster | None, lis
     is_yaml = path.suffix.lower() in (".yaml", ".yml")
     rows, problems = (_rows_from_yaml if is_yaml else _rows_from_csv)(text, file)
     participants: list[Participant] = []
-    seen: dict[str, int] = {}
+    seen: dict[str, tuple[int, str]] = {}
     columns: set[str] = set()
-    for line, row, cell_columns in rows:
-        keys = list(row)
-
-        def locate(sub: tuple[Any, ...], message: str, rule: str, at_key: bool, line: int = line) -> Problem:
-            index = keys.index(sub[0]) if sub and sub[0] in keys else 0
-            column = cell_columns[index] if not is_yaml and index < len(cell_columns) else cell_columns[0]
-            return Problem(file, line, column, message, rule)
+    for line, row, cells in rows:
+        def locate(sub: tuple[Any, ...], message: str, rule: str, at_key: bool, cells: dict[str, Position] = cells) -> Problem:
+            return Problem(file, *cells.get(sub[0] if sub else "", cells[""]), message, rule)
 
         row_problems = schema_problems(row, "roster.schema.json", locate, rule="roster")
         ldap = row.get("ldap")
@@ -181,11 +207,14 @@ def load_roster(path: Path, *, default_sandbox: str) -> tuple[Roster | None, lis
             if why:
                 row_problems.append(locate(("ldap",), why, "unsafe-value", False))
             else:
-                key = unicodedata.normalize("NFC", ldap).casefold()
+                # Fullwidth and other compatibility forms (ａｌｉｃｅ) read as the same name to people.
+                key = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", ldap).casefold())
                 if key in seen:
-                    row_problems.append(locate(("ldap",), f"ldap {ldap!r} duplicates the participant on line {seen[key]} (ignoring case)", "duplicate-participant", False))
+                    first_line, first = seen[key]
+                    how = "ignoring case" if unicodedata.normalize("NFC", ldap).casefold() == unicodedata.normalize("NFC", first).casefold() else "ignoring case and Unicode compatibility forms such as fullwidth letters"
+                    row_problems.append(locate(("ldap",), f"ldap {ldap!r} duplicates the participant on line {first_line} ({how})", "duplicate-participant", False))
                 else:
-                    seen[key] = line
+                    seen[key] = (line, ldap)
         problems += row_problems
         if row_problems:
             continue

@@ -7,11 +7,12 @@ back to the position of the value it names.
 from __future__ import annotations
 
 import difflib
+import re
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Iterator
 
 import fastjsonschema
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, validators
 from jsonschema.exceptions import ValidationError, best_match
 
 from pmforge.problems import Problem
@@ -22,11 +23,30 @@ from pmforge.resources import load_schema
 Locate = Callable[[tuple[Any, ...], str, str, bool], Problem]
 
 
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+@lru_cache(maxsize=None)
+def _end_anchored(pattern: str) -> re.Pattern[str]:
+    # JSON Schema patterns are ECMA-262 regexes, where `$` is the end of the text;
+    # Python's `$` also matches before a final newline, so "prod\n" would pass `^[a-z]+$`.
+    return re.compile(_DOLLAR.sub(r"\\Z", pattern))
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not _end_anchored(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+# The same semantics fastjsonschema compiles, so the two validators agree.
+_Validator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+
+
 @lru_cache(maxsize=None)
 def validator(schema_name: str) -> Draft202012Validator:
     schema = load_schema(schema_name)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return _Validator(schema)
 
 
 def _dotted(path: Iterable[Any]) -> str:
@@ -78,6 +98,9 @@ def _messages(error: ValidationError) -> Iterator[tuple[tuple[Any, ...], str, bo
         kind = _json_type(error.instance)
         article = "an" if kind[0] in "aeiou" else "a"
         yield path, f"{subject}: {error.instance!r} is {article} {kind}, expected {_expected(error.validator_value)}", False
+    elif error.validator == "pattern" and "message" in error.schema:
+        # A schema may say in words what its pattern refuses (our own keyword; validators ignore it).
+        yield path, f"{subject}: {error.schema['message']}", False
     elif error.validator == "pattern":
         yield path, f"{subject}: {error.instance!r} does not have the expected form ({error.validator_value})", False
     elif error.validator == "not" and isinstance(error.validator_value, dict) and "required" in error.validator_value:
@@ -120,5 +143,6 @@ def schema_problems(data: Any, schema_name: str, locate: Locate, *, rule: str) -
     for error in sorted(validator(schema_name).iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         for path, message, at_key in _messages(error):
             problems.append(locate(path, message, rule, at_key))
-    return problems
+    # Should the two validators ever disagree, the stricter one wins: never pass what one refused.
+    return problems or [locate((), f"does not satisfy {schema_name}", rule, False)]
 

@@ -49,7 +49,11 @@ def lint(paths: tuple[Path, ...], fmt: str, strict: bool, config: Path | None, l
                                    "(or v3 collection folders) found")
         problems = list(lint_files(files, settings=settings))
     except LintConfigError as error:
-        raise click.UsageError(str(error)) from None
+        if error.problem is None:
+            raise click.UsageError(str(error)) from None
+        # A settings file is input like the others: its problem has a place and fails the run.
+        report([error.problem], fmt=fmt, stream=sys.stdout, checked_files=[error.problem.file], strict=strict)
+        sys.exit(EXIT_PROBLEMS)
     report(problems, fmt=fmt, stream=sys.stdout, checked_files=[str(f) for f in files], strict=strict)
     if fmt == "text" and problems:
         errors = sum(p.severity == ERROR for p in problems)

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from dataclasses import dataclass, field
 from functools import cached_property
 from json.decoder import JSONDecodeError, scanstring
 from typing import Any, Callable
 
-from pmforge.problems import ERROR, Problem
+from pmforge.loading import MAX_DEPTH
+from pmforge.problems import ERROR, Problem, within_text
 
 PathKey = tuple[Any, ...]
 
@@ -28,6 +30,9 @@ _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
 _VARIABLE = re.compile(r"\{\{[^{}]*\}\}")
 _LITERALS = (("true", True), ("false", False), ("null", None))
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+_MAX_DIGITS = sys.get_int_max_str_digits()
 
 
 class JsonSyntaxError(ValueError):
@@ -147,7 +152,7 @@ def load(file: str, text: str) -> tuple[Document | None, list[Problem]]:
     try:
         document = parse(source, text)
     except JsonSyntaxError as error:
-        line, column = source.line_column(error.offset)
+        line, column = within_text(text, *source.line_column(error.offset))
         return None, [Problem(file, line, column, error.message, "json-syntax")]
     problems = [document.problem(path, f"duplicate key {path[-1]!r}: JSON readers keep only the last one", "duplicate-key", key=True)
                 for path in document.duplicates]
@@ -175,6 +180,8 @@ class _Parser:
 
     def value(self, at: int, path: PathKey) -> tuple[Any, int]:
         text = self.text
+        if len(path) > MAX_DEPTH:
+            raise JsonSyntaxError(f"nested deeper than {MAX_DEPTH} levels, pmforge's limit", at)
         self.document.values[path] = at
         char = text[at:at + 1]
         if self.variables and char == "{" and (match := _VARIABLE.match(text, at)):
@@ -188,6 +195,8 @@ class _Parser:
         match = _NUMBER.match(text, at)
         if match and match.group():
             number = match.group()
+            if len(number) > _MAX_DIGITS:
+                raise JsonSyntaxError(f"a number of {len(number)} characters is too long", at)
             return (float(number) if any(c in number for c in ".eE") else int(number)), match.end()
         for word, value in _LITERALS:
             if text.startswith(word, at):
@@ -196,9 +205,14 @@ class _Parser:
 
     def string(self, at: int) -> tuple[str, int]:
         try:
-            return scanstring(self.text, at + 1, True)
+            value, end = scanstring(self.text, at + 1, True)
         except JSONDecodeError as error:
             raise JsonSyntaxError(error.msg, error.pos) from None
+        if _SURROGATE.search(value):
+            # A lone "\ud800" escape: JSON's syntax allows it, but it is no character and no UTF-8 file can hold it.
+            escape = _SURROGATE_ESCAPE.search(self.text, at, end)
+            raise JsonSyntaxError("a \\u escape names half of a UTF-16 surrogate pair, not a character", escape.start() if escape else at)
+        return value, end
 
     def object(self, at: int, path: PathKey) -> tuple[dict[str, Any], int]:
         text, result = self.text, {}

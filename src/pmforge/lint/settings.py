@@ -20,9 +20,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable
 
-import yaml
-
 from pmforge.lint.rules import RULES
+from pmforge.loading import PathKey, load_yaml_text, read_text
 from pmforge.problems import ERROR, WARNING, Problem
 
 CONFIG_NAME = ".pmforge-lint.yaml"
@@ -31,7 +30,15 @@ _LEVELS = (OFF, WARNING, ERROR)
 
 
 class LintConfigError(Exception):
-    """A settings file or mapping that cannot be used; the CLI prints it and exits 2."""
+    """A settings file or mapping that cannot be used.
+
+    ``path`` (and ``key``: the key rather than its value) says which entry; read
+    from a file, ``problem`` locates it there and the CLI reports it as one.
+    """
+
+    def __init__(self, message: str, path: PathKey = (), *, key: bool = False, problem: Problem | None = None) -> None:
+        super().__init__(message)
+        self.path, self.key, self.problem = path, key, problem
 
 
 @dataclass(frozen=True)
@@ -83,50 +90,65 @@ def settings_from_mapping(mapping: Any, *, origin: str = "settings", base: Path 
         return Settings(base=base)
     if not isinstance(mapping, Mapping):
         raise LintConfigError(f"{origin}: expected a mapping with 'rules' and 'overrides'")
-    unknown = sorted(set(mapping) - {"rules", "overrides"})
+    unknown = sorted(str(key) for key in set(mapping) - {"rules", "overrides"})
     if unknown:
-        raise LintConfigError(f"{origin}: unknown key {unknown[0]!r}; expected 'rules' and 'overrides'")
+        raise LintConfigError(f"{origin}: unknown key {unknown[0]!r}; expected 'rules' and 'overrides'", (unknown[0],), key=True)
     overrides = []
-    for index, entry in enumerate(mapping.get("overrides") or []):
+    given = mapping.get("overrides") or []
+    if not isinstance(given, list):
+        raise LintConfigError(f"{origin}: overrides: expected a list of mappings with 'files' (globs) and 'rules'", ("overrides",))
+    for index, entry in enumerate(given):
         where = f"{origin}: overrides[{index}]"
         if not isinstance(entry, Mapping) or set(entry) - {"files", "rules"} or "files" not in entry:
-            raise LintConfigError(f"{where}: expected a mapping with 'files' (globs) and 'rules'")
+            raise LintConfigError(f"{where}: expected a mapping with 'files' (globs) and 'rules'", ("overrides", index))
         globs = entry["files"]
         globs = [globs] if isinstance(globs, str) else globs
         if not isinstance(globs, list) or not all(isinstance(g, str) for g in globs):
-            raise LintConfigError(f"{where}.files: expected a glob or a list of globs")
-        overrides.append((tuple(globs), _levels(entry.get("rules"), where + ".rules")))
-    return Settings(_levels(mapping.get("rules"), f"{origin}: rules"), tuple(overrides), base)
+            raise LintConfigError(f"{where}.files: expected a glob or a list of globs", ("overrides", index, "files"))
+        overrides.append((tuple(globs), _levels(entry.get("rules"), where + ".rules", ("overrides", index, "rules"))))
+    return Settings(_levels(mapping.get("rules"), f"{origin}: rules", ("rules",)), tuple(overrides), base)
 
 
-def _levels(rules: Any, where: str) -> dict[str, str]:
+def _levels(rules: Any, where: str, path: PathKey) -> dict[str, str]:
     if rules is None:
         return {}
     if not isinstance(rules, Mapping):
-        raise LintConfigError(f"{where}: expected a mapping of rule ids to off, warning or error")
+        raise LintConfigError(f"{where}: expected a mapping of rule ids to off, warning or error", path)
     levels = {}
     for rule, level in rules.items():
-        if rule not in RULES:
-            raise LintConfigError(f"{where}: unknown rule {rule!r}; `pmforge lint --list-rules` lists them")
+        if not isinstance(rule, str) or rule not in RULES:
+            raise LintConfigError(f"{where}: unknown rule {rule!r}; `pmforge lint --list-rules` lists them", path + (rule,), key=True)
         # YAML 1.1 reads a bare off/on as a boolean.
         level = OFF if level is False else RULES[rule].severity if level is True or level == "on" else level
-        if level not in _LEVELS:
-            raise LintConfigError(f"{where}.{rule}: {level!r} is not one of off, warning, error")
+        if not isinstance(level, str) or level not in _LEVELS:
+            raise LintConfigError(f"{where}.{rule}: {level!r} is not one of off, warning, error", path + (rule,))
         levels[rule] = level
     return levels
 
 
 def load_settings(path: Path) -> Settings:
-    """Read a ``.pmforge-lint.yaml``, or a course file's ``settings.rules``; globs are relative to its folder."""
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise LintConfigError(f"{path}: cannot read lint settings: {error}") from None
+    """Read a ``.pmforge-lint.yaml``, or a course file's ``settings.rules``; globs are relative to its folder.
+
+    A file that cannot be used raises LintConfigError carrying the located problem.
+    """
+    file = str(path)
+    text, problems = read_text(path, file)
+    located, more = load_yaml_text(text, file) if text is not None else (None, [])
+    problems += more
+    if located is None or problems:
+        raise LintConfigError(f"{file}: cannot read lint settings: {problems[0].message}", problem=problems[0])
+    data, prefix = located.data, ()
     if isinstance(data, dict) and "collection" in data:
         # A course file: its settings.rules, the same ones build and validate apply.
-        rules = (data.get("settings") or {}).get("rules") or {}
-        data = {"rules": {rule: "off" if value is False else value for rule, value in rules.items()}}
-    return settings_from_mapping(data, origin=str(path), base=path.parent)
+        settings = data.get("settings") or {}
+        rules = settings.get("rules") if isinstance(settings, dict) else settings
+        prefix = ("settings",)
+        data = {"rules": {rule: "off" if value is False else value for rule, value in rules.items()} if isinstance(rules, dict) else rules}
+    try:
+        return settings_from_mapping(data, origin=file, base=path.parent)
+    except LintConfigError as error:
+        problem = located.problem(prefix + error.path, str(error).removeprefix(f"{file}: "), "lint-config", key=error.key)
+        raise LintConfigError(str(error), error.path, key=error.key, problem=problem) from None
 
 
 def nearest_settings(file: Path, cache: dict[Path, Settings]) -> Settings:
@@ -139,7 +161,8 @@ def nearest_settings(file: Path, cache: dict[Path, Settings]) -> Settings:
             break
         visited.append(candidate)
         if (candidate / CONFIG_NAME).is_file():
-            found = load_settings(candidate / CONFIG_NAME)
+            config = candidate / CONFIG_NAME
+            found = load_settings(config.relative_to(Path.cwd()) if config.is_relative_to(Path.cwd()) else config)
             break
     else:
         found = Settings()

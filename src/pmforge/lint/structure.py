@@ -75,8 +75,11 @@ _SCALARS: dict[str, dict[str, tuple[type, ...]]] = {
     "formdata": {"key": _STR, "value": _STR_OR_NULL, "disabled": (bool,)},
     "url": {"raw": _STR, "protocol": _STR, "host": (str, list), "path": (str, list), "port": _STR},
     "query": {"key": _STR_OR_NULL, "value": _STR_OR_NULL, "disabled": (bool,)},
+    "variable": {"key": _STR},
     "env-value": {"key": _STR},
 }
+# The types of the entries of those scalar lists: a host is names, a path names or {type, value} objects.
+_ITEMS: dict[str, dict[str, tuple[type, ...]]] = {"url": {"host": _STR, "path": (str, dict)}}
 # A string stands for the whole object here (a URL, a header block); null means "inherit" or "none".
 _STRING_OK = {"request", "url", "header"}
 _NULL_OK = {"auth", "body", "url"}
@@ -105,7 +108,7 @@ def structure_problems(document: Document, kind: str) -> list[Problem]:
     problems = list(_check(document, document.data, (), "collection"))
     info = document.data.get("info") if isinstance(document.data, dict) else None
     schema = info.get("schema") if isinstance(info, dict) else None
-    if schema not in SCHEMA_URLS:
+    if not isinstance(schema, str) or schema not in SCHEMA_URLS:
         where = ("info", "schema") if isinstance(schema, str) else ("info",)
         expected = "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"
         problems.append(_problem(document, where, f"info.schema is {schema!r}, not a v2.0/v2.1 schema URL such as {expected!r}", "collection-version"))
@@ -136,6 +139,11 @@ def _check(document: Document, node: Any, path: PathKey, kind: str) -> Iterator[
         if key in node and not isinstance(node[key], types):
             expected = " or ".join("null" if t is type(None) else {"str": "a string", "bool": "a boolean", "list": "a list"}[t.__name__] for t in types)
             yield _problem(document, path + (key,), f"{key} must be {expected}, not {_type(node[key])}", "structure")
+    for key, types in _ITEMS.get(kind, {}).items():
+        for index, entry in enumerate(node[key] if isinstance(node.get(key), list) else []):
+            if not isinstance(entry, types):
+                expected = "a string" if types == _STR else "a string or an object"
+                yield _problem(document, path + (key, index), f"{key}[{index}] must be {expected}, not {_type(entry)}", "structure")
     if kind == "event":
         yield from _listen(document, node, path)
     if kind == "script" and "exec" in node and not _is_code(node["exec"]):

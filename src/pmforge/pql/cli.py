@@ -12,7 +12,8 @@ from pmforge.pql import compile_text, explain
 from pmforge.pql.catalog import check_text, load_catalog
 from pmforge.pql.display import issue_of, render_issue, render_unplaced
 from pmforge.pql.errors import ERROR, PqlError
-from pmforge.pql.tree import load_tree
+from pmforge.loading import MAX_DEPTH
+from pmforge.pql.tree import load_tree, nesting_depth
 
 
 @click.group("pql")
@@ -78,10 +79,19 @@ def _read(argument: str) -> str:
 
 def _load_extension(handle: Any) -> Any:
     try:
-        return json.load(handle)
+        data = json.load(handle)
     except json.JSONDecodeError as error:
         raise PqlError(f"invalid JSON: {error.msg} (line {error.lineno}, column {error.colno})",
                        rule="pql-catalog") from None
+    except UnicodeDecodeError as error:
+        raise PqlError(f"not UTF-8: byte 0x{error.object[error.start]:02x} cannot be decoded", rule="pql-catalog") from None
+    except RecursionError:  # the stdlib decoder's own limit, about 1,000 levels
+        raise PqlError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels, pmforge's limit", rule="pql-catalog") from None
+    except ValueError as error:  # an integer past Python's 4,300 digits
+        raise PqlError(f"invalid JSON: {str(error).split(';')[0]}", rule="pql-catalog") from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise PqlError(f"nested deeper than {MAX_DEPTH} levels, pmforge's limit", rule="pql-catalog")
+    return data
 
 
 def _fail(message: str) -> None:

@@ -80,7 +80,10 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
     while pos < len(text):
         char = text[pos]
         if char == '"':
-            return _join_surrogates(out), pos + 1
+            value = _join_surrogates(out)
+            if any("\ud800" <= c <= "\udfff" for c in value):  # no file or reply can carry half a pair
+                raise PqlError("a `\\u` escape names half of a UTF-16 surrogate pair, not a character", start)
+            return value, pos + 1
         if char != "\\":
             out.append(char)
             pos += 1

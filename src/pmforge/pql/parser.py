@@ -11,6 +11,7 @@ refused as ambiguous rather than guessed.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Callable
 
 from pmforge.pql.errors import PqlError, outside_subset
@@ -22,12 +23,21 @@ from pmforge.pql.syntax import (
 
 _OPERATOR_WORDS = frozenset({"like", "matches", "occurs", "before", "after", "within",
                              "from", "where"}) | TIME_UNITS
+_MAX_DIGITS = sys.get_int_max_str_digits()
 # Keywords typed in the wrong case (`AND`, `notin`).
 _CASE_SLIPS = {"and": "and", "or": "or", "not": "not", "in": "in", "notin": "notIn"}
 
 
+# Parentheses and `not`s nested deeper than any segment needs; the tree stays
+# well inside the nesting course, lint and schema checks read (loading.MAX_DEPTH).
+MAX_NESTING = 40
+
+
 def parse(text: str) -> Node:
     """Parse PQL text in the pmforge subset; raise ``PqlError`` at the first problem."""
+    surrogate = next((at for at, char in enumerate(text) if "\ud800" <= char <= "\udfff"), None)
+    if surrogate is not None:  # an argument or stdin that was not UTF-8
+        raise PqlError(f"`\\u{ord(text[surrogate]):04x}` is not a character: the text is not UTF-8", surrogate)
     return _Parser(text).expression()
 
 
@@ -44,6 +54,12 @@ class _Parser:
     def __init__(self, text: str) -> None:
         self.tokens = tokenize(text)
         self.index = 0
+        self.nesting = 0
+
+    def deeper(self, token: Token) -> None:
+        self.nesting += 1
+        if self.nesting > MAX_NESTING:
+            raise PqlError(f"parentheses and `not`s nested deeper than {MAX_NESTING} levels, pmforge's limit", token.offset)
 
     # -- token helpers -------------------------------------------------------
 
@@ -108,11 +124,15 @@ class _Parser:
         if not (self.at("not", "name") or self.at("!")):
             return self.comparison()
         self.take()
+        self.deeper(token)
         if not self.at("("):
             if token.text == "!":
                 raise self.fail("`(` after `!`")
-            return Apply("not", (self.negation(),), token.offset)
+            node = Apply("not", (self.negation(),), token.offset)
+            self.nesting -= 1
+            return node
         inner = self.operand()
+        self.nesting -= 1
         if self.at_operator():
             operator = self.peek()
             raise PqlError(
@@ -139,9 +159,10 @@ class _Parser:
     def operand(self) -> Node:
         token = self.peek()
         if self.at("("):
-            self.take()
+            self.deeper(self.take())
             node = self.connective("or", self.conjunction)
             self.expect(")", "`)` or an operator")
+            self.nesting -= 1
             return node
         if self.at("["):
             return self.list_literal()
@@ -224,6 +245,8 @@ class _Parser:
         if token.kind == "string":
             return Literal("String", token.value or "", token.offset)
         if token.kind == "integer":
+            if len(token.text) > _MAX_DIGITS:
+                raise PqlError(f"an integer of {len(token.text)} digits is too long", token.offset, rule="pql-value")
             return Literal("Integer", int(token.text), token.offset)
         if token.kind == "decimal":
             return Literal("Double", double_value(float(token.text), token.offset), token.offset)

@@ -13,6 +13,7 @@ import math
 import re
 from typing import Any
 
+from pmforge.loading import MAX_DEPTH
 from pmforge.pql.errors import PqlError
 from pmforge.pql.syntax import (
     COMPARISONS, CONNECTIVES, EXACT_INT_LIMIT, KEYWORDS, LIST_TYPE, MAP_LOOKUP, MEMBERSHIP,
@@ -36,19 +37,57 @@ def to_json(node: Node) -> dict[str, Any]:
     return {"nodeType": "fnApply", "fnName": node.fn, "params": [to_json(a) for a in node.args]}
 
 
+def decode(text: str) -> Any:
+    """``json.loads`` within pmforge's limits; raise ``JSONDecodeError`` or ``PqlError`` (rule pql-json).
+
+    Refused besides bad syntax: nesting past ``MAX_DEPTH`` (the stdlib decoder
+    itself overflows the stack near 1,000 levels), integers past Python's 4,300
+    digits, and lone surrogate escapes, which no file or reply can carry.
+    """
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise PqlError(f"invalid JSON: nested deeper than {MAX_DEPTH} levels, pmforge's limit", 0, rule="pql-json") from None
+    except ValueError as error:
+        raise PqlError(f"invalid JSON: {str(error).split(';')[0]}", 0, rule="pql-json") from None
+    if nesting_depth(value) > MAX_DEPTH:
+        raise PqlError(f"the pql/json tree is nested deeper than {MAX_DEPTH} levels, pmforge's limit", rule="pql-json")
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise PqlError("a `\\u` escape names half of a UTF-16 surrogate pair, not a character", rule="pql-json") from None
+    return value
+
+
 def load_tree(source: str) -> Any:
     """Decode pql/json text: a tree, or the JSON string AEP carries in ``expression.value``."""
     try:
-        tree = json.loads(source)
+        tree = decode(source)
         if isinstance(tree, str):
-            tree = json.loads(tree)
+            tree = decode(tree)
     except json.JSONDecodeError as error:
         raise PqlError(f"invalid JSON: {error.msg}", error.pos, rule="pql-json") from None
     return tree
 
 
+def nesting_depth(tree: Any) -> int:
+    """How deeply lists and objects nest in ``tree``, found without recursion."""
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                stack.extend((item, depth + 1) for item in (value.values() if isinstance(value, dict) else value))
+    return deepest
+
+
 def from_json(tree: Any) -> Node:
     """Read a pql/json tree in the pmforge subset; raise ``PqlError`` (offset 0) otherwise."""
+    if nesting_depth(tree) > MAX_DEPTH:
+        raise PqlError(f"the pql/json tree is nested deeper than {MAX_DEPTH} levels, pmforge's limit", rule="pql-json")
     node = _node(tree, "$")
     _require_value(node, "$")
     return node
