@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 
 from pmforge.pql.errors import ERROR, WARNING, PqlError, PqlIssue
-from pmforge.pql.parser import parse
+from pmforge.pql.classify import parse_classified
 from pmforge.pql.printer import quote
 from pmforge.pql.syntax import (
     COMPARISONS, CONNECTIVES, LIST_TYPE, MEMBERSHIP, ORDERINGS, STRING_METHODS, Apply, Field,
@@ -100,11 +100,17 @@ def validate_catalog_data(data: Any) -> None:
 
 
 def check_text(text: str, catalog: Catalog | None = None) -> list[PqlIssue]:
-    """Problems in PQL text, sorted by offset; a syntax error is returned as an issue too."""
+    """Problems in PQL text, sorted by offset.
+
+    Text pmforge cannot compile is one issue: a ``pql-unsupported`` warning when it is outside the
+    subset (it travels as pql/text, unchecked: AEP judges it), a ``pql-syntax`` error when it is
+    plainly broken.
+    """
     try:
-        node = parse(text)
+        node = parse_classified(text)
     except PqlError as error:
-        return [PqlIssue(error.offset, error.message, error.rule)]
+        severity = WARNING if error.rule == "pql-unsupported" else ERROR
+        return [PqlIssue(error.offset, error.message, error.rule, severity)]
     return check_node(node, load_catalog() if catalog is None else catalog)
 
 
