@@ -146,7 +146,8 @@ def test_import_of_the_course_lifts_headers_and_reads_scripts(tmp_path: Path) ->
         "settings:\n  rules:\n    headers: 'off'\n"
     )
     assert "  SANDBOX_NAME: ${sandbox}\n" in text
-    assert "headers:\n  x-api-key: '{{API_KEY}}'\n  x-gw-ims-org-id: '{{IMS_ORG}}'\nfolders:\n" in text
+    # Every request now sends the participant's sandbox: the course declares it once.
+    assert "headers:\n  x-api-key: '{{API_KEY}}'\n  x-gw-ims-org-id: '{{IMS_ORG}}'\n  x-sandbox-name: '{{SANDBOX_NAME}}'\nfolders:\n" in text
     assert "    keep:\n      MERGEPOLICY_ID: segments[0].segment.mergePolicyId\n" in text
 
 
@@ -162,7 +163,6 @@ def test_the_course_becomes_a_course_step_1_per_participant(tmp_path: Path) -> N
         "    headers:\n"
         "      Authorization: bearer {{ACCESS_TOKEN}}\n"
         "      Content-Type: application/json\n"
-        "      x-sandbox-name: '{{SANDBOX_NAME}}'\n"
         "    body:\n"
         "      name: ${ldap} - API - All Female Customer\n"
         "      expression:\n"

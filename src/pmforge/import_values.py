@@ -105,6 +105,7 @@ class Placeholders:
         course["folders"] = self._items(course["folders"])
         sandboxes = set(self.sandboxes)
         course["folders"] = self._bodies(course["folders"], sandboxes)
+        course = _shared_sandbox(course)
         if len(sandboxes) > 1:
             names = ", ".join(sorted(sandboxes))
             self.warnings.append(f"x-sandbox-name named {len(sandboxes)} sandboxes ({names}): every request now sends "
@@ -142,6 +143,37 @@ class Placeholders:
                 item = {**item, "body": pql_text(item["body"])}
             out.append(item)
         return out
+
+
+def _requests(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [request for item in items for request in (_requests(item["requests"]) if "requests" in item else [item])]
+
+
+def _shared_sandbox(course: dict[str, Any]) -> dict[str, Any]:
+    """When every request now sends the same ``x-sandbox-name``, the course declares it once."""
+    requests = _requests(course["folders"])
+    names = {name for request in requests for name in request.get("headers", {}) if name.lower() == "x-sandbox-name"}
+    sandbox = "{{" + SANDBOX_VARIABLE + "}}"
+    if len(requests) < 2 or len(names) != 1 or "x-sandbox-name" in {n.lower() for n in course.get("headers", {})}:
+        return course
+    (name,) = names
+    if any(request.get("headers", {}).get(name) != sandbox for request in requests):
+        return course
+
+    def without(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item in items:
+            if "requests" in item:
+                item = {**item, "requests": without(item["requests"])}
+            elif "headers" in item:
+                headers = {key: value for key, value in item["headers"].items() if key != name}
+                item = {key: (headers if key == "headers" else value) for key, value in item.items() if key != "headers" or headers}
+            out.append(item)
+        return out
+
+    course = {**course, "folders": without(course["folders"])}
+    shared = {**course.get("headers", {}), name: sandbox}
+    return {key: value for key, value in course.items() if key != "folders"} | {"headers": shared, "folders": course["folders"]}
 
 
 def pql_text(body: dict[str, Any]) -> dict[str, Any]:
