@@ -212,3 +212,17 @@ def test_a_course_outside_the_subset_runs_green_in_newman_against_the_mock(newma
     assert (run.exit_code, run.failures, run.assertions_failed) == (0, (), 0), run.output
     [definition] = mock.state.definitions()
     assert definition["expression"] == {"type": "PQL", "format": "pql/text", "value": text}
+
+
+def test_field_checks_read_text_outside_the_subset_loosely_and_only_warn(cli, bundled: Path) -> None:
+    """Outside the subset a profile path (from `$1.`, a lambda's parameter or a catalog top-level field) is
+    still checked, as a warning; event variables and paths that start elsewhere are left to AEP."""
+    text = '(Profile) => Profile.person.gendr = "female" AND Profile.person.name.firstName.matches("a.b") AND e.x.y = 1'
+    assert [(issue.offset, issue.message, issue.severity) for issue in check_text(text) if issue.rule == "pql-field"] == [
+        (21, "unknown field `person.gendr`; did you mean `person.gender`? (read loosely: the text is outside the subset)", "warning")]
+    line = _with_expression(bundled, "pql/text", json.dumps(text))
+    result = cli("validate", "course.yaml", cwd=bundled.parent)
+    assert (result.exit_code, result.stdout) == (0, (
+        f"course.yaml:{line}:40: warning: PQL: unknown field `person.gendr`; did you mean `person.gender`? "
+        "(read loosely: the text is outside the subset) [pql-field]\n"))
+    assert [issue.rule for issue in check_text('select e from xEvent where e.person.gendr = "x"')] == ["pql-unsupported"]

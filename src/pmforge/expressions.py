@@ -97,7 +97,9 @@ def text_issues(text: str, catalog: Catalog, *, tree: bool) -> list[PqlIssue]:
     """
     issues = check_text(text, catalog)
     if any(issue.rule == "pql-unsupported" for issue in issues):
-        return [PqlIssue(issue.offset, issue.message, issue.rule, ERROR) for issue in issues] if tree else []
+        if tree:  # pmforge cannot write the tree: an error, which names pql/text
+            return [PqlIssue(issue.offset, issue.message, issue.rule, ERROR) if issue.rule == "pql-unsupported" else issue for issue in issues]
+        return [issue for issue in issues if issue.rule != "pql-unsupported"]  # travels; loose field warnings stay
     if tree and not any(issue.rule == "pql-syntax" for issue in issues):
         issues += [PqlIssue(node.offset, unconfirmed_message(node.fn), "pql-unconfirmed", WARNING)
                    for node in unconfirmed(parse_classified(text))]
