@@ -226,3 +226,12 @@ def test_field_checks_read_text_outside_the_subset_loosely_and_only_warn(cli, bu
         f"course.yaml:{line}:40: warning: PQL: unknown field `person.gendr`; did you mean `person.gender`? "
         "(read loosely: the text is outside the subset) [pql-field]\n"))
     assert [issue.rule for issue in check_text('select e from xEvent where e.person.gendr = "x"')] == ["pql-unsupported"]
+
+
+def test_lint_of_the_build_says_what_validate_says_about_text_outside_the_subset(cli, bundled: Path) -> None:
+    _with_expression(bundled, "pql/text", json.dumps('(Profile) => Profile.person.gendr = "female"'))
+    assert cli("build", "course.yaml", "--out", "out", cwd=bundled.parent).exit_code == 0
+    (collection,) = (bundled.parent / "out" / "vangeluw").glob("*.postman_collection.json")
+    result = cli("lint", str(collection.relative_to(bundled.parent)), cwd=bundled.parent)
+    assert [line.split(": ", 1)[1] for line in result.stdout.splitlines() if ": warning: " in line or ": error: " in line] == [
+        "warning: PQL: unknown field `person.gendr`; did you mean `person.gender`? (read loosely: the text is outside the subset) [pql-field]"]
