@@ -11,10 +11,11 @@ ends where more must follow (``a = b and``), or not UTF-8. Those no reader could
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
-from pmforge.pql.errors import PqlError
-from pmforge.pql.parser import parse
+from pmforge.pql.errors import PqlError, outside_subset
+from pmforge.pql.parser import OUTSIDE_WORDS, parse
 from pmforge.pql.syntax import Apply, Field, Literal, Node, Root
 
 COMPILED, OUTSIDE, BROKEN = "compiled", "outside the subset", "broken"
@@ -66,7 +67,24 @@ def classified(text: str, error: PqlError) -> PqlError:
     broken = plainly_broken(text)
     if broken is not None:
         return broken
+    word = _first_construct_outside(text, error.offset + 1)
+    if word is not None:  # e.g. the lexer stopped at `:` or `\\w`, after the construct that explains it
+        return outside_subset(word[0], word[1])
     return PqlError(error.message + _SUFFIX, error.offset, rule="pql-unsupported")
+
+
+_WORD = re.compile(r"(?<![\w.$])[A-Za-z_]\w*|(?<=\.)[A-Za-z_]\w*(?=\s*\()")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"?')
+
+
+def _first_construct_outside(text: str, before: int) -> tuple[str, int] | None:
+    """The first construct of full PQL (``CHAIN``, ``.matches``, a lambda's ``=>``) before ``before``,
+    outside strings, named as the refusal names it."""
+    blanked = _STRING.sub(lambda match: " " * len(match.group()), text[:before])
+    found = [(f"`{match.group()}`", match.start()) for match in _WORD.finditer(blanked) if match.group() in OUTSIDE_WORDS][:1]
+    if "=>" in blanked:
+        found.append(("a lambda (`=>`)", blanked.index("=>")))
+    return min(found, key=lambda item: item[1]) if found else None
 
 
 def parse_classified(text: str) -> Node:

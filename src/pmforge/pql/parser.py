@@ -23,6 +23,8 @@ from pmforge.pql.syntax import (
 
 _OPERATOR_WORDS = frozenset({"like", "matches", "occurs", "before", "after", "within",
                              "from", "where"}) | TIME_UNITS
+# Words of full PQL the subset lacks, as words or as methods (`.matches(…)`).
+OUTSIDE_WORDS = _OPERATOR_WORDS | RESERVED_WORDS | frozenset({"notEqualTo", "intersects", "subsetOf", "supersetOf", "includes", "distinct", "filter", "map", "topN", "head"})
 _MAX_DIGITS = sys.get_int_max_str_digits()
 # Keywords typed in the wrong case (`AND`, `notin`).
 _CASE_SLIPS = {"and": "and", "or": "or", "not": "not", "in": "in", "notin": "notIn"}
