@@ -88,7 +88,7 @@ def pql_checks(body: Document, catalog: Catalog) -> list[Problem]:
     if expression.get("format") == "pql/text":
         # Outside the subset pmforge compiles the text travels; its profile paths are read loosely (warnings).
         return [body.problem(where, f"PQL: {issue.message}", issue.rule, severity=issue.severity, index=issue.offset)
-                for issue in check_text(expression["value"], catalog) if issue.rule in _PQL_RULES]
+                for issue in check_text(expression["value"], catalog) if issue.rule in (*_PQL_RULES, "pql-syntax")]
     if expression.get("format") != "pql/json":
         return []
     try:
