@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from pmforge.pql.errors import PqlError, outside_subset
 from pmforge.pql.parser import OUTSIDE_WORDS, parse
-from pmforge.pql.syntax import Apply, Field, Literal, Node, Root
+from pmforge.pql.syntax import Apply, Field, Node
 
 COMPILED, OUTSIDE, BROKEN = "compiled", "outside the subset", "broken"
 
@@ -109,8 +109,6 @@ def unconfirmed(node: Node) -> Iterator[Apply]:
             yield from unconfirmed(arg)
     elif isinstance(node, Field):
         yield from unconfirmed(node.base)
-    elif isinstance(node, (Root, Literal)):
-        return
 
 
 def unconfirmed_message(fn: str) -> str:
