@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from pmforge.mock.cli import mock
 from pmforge.pql.cli import pql
 from pmforge.rehearsal.cli import rehearse
 from pmforge.teardown.cli import teardown
-from pmforge.problems import has_errors
+from pmforge.problems import Problem, has_errors
 from pmforge.reporting import REPORTERS, fails, format_option, report
 from pmforge.writing import write_text_atomically
 
@@ -80,21 +81,29 @@ def validate(course: Path | None, roster: Path | None, fmt: str, strict: bool, c
 
 @main.command("import")
 @click.argument("collection", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Course YAML to write (default: standard output).")
-def import_(collection: Path, output: Path | None) -> None:
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Course YAML to write (default: standard output), with an example roster beside it.")
+@click.option("--force", is_flag=True, help="Overwrite the course YAML and its example roster if they exist.")
+def import_(collection: Path, output: Path | None, force: bool) -> None:
     """Turn an exported Postman COLLECTION into course YAML."""
-    text, problems = importing.import_collection(collection)
-    REPORTERS["text"](problems, sys.stderr)
-    if text is None:
+    roster = None if output is None else output.with_name(output.stem + ".roster.csv")
+    imported = importing.import_course(collection, example_roster=None if roster is None else roster.name)
+    REPORTERS["text"](imported.problems, sys.stderr)
+    if imported.course is None:
         sys.exit(EXIT_PROBLEMS)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        error = write_text_atomically(output, text)
+    if output is None or roster is None or imported.roster is None:
+        click.echo(imported.course, nl=False)
+        sys.exit(EXIT_CLEAN)
+    existing = [path for path in (output, roster) if os.path.lexists(path)] if not force else []
+    if existing:
+        REPORTERS["text"]([Problem(str(path), 0, 0, "exists; pmforge import overwrites only with --force", "import")
+                           for path in existing], sys.stderr)
+        sys.exit(EXIT_PROBLEMS)
+    for path, text in ((roster, imported.roster), (output, imported.course)):
+        error = write_text_atomically(path, text)
         if error:
             REPORTERS["text"]([error], sys.stderr)
             sys.exit(EXIT_PROBLEMS)
-        click.echo(f"wrote {output}", err=True)
+    click.echo(f"wrote {output} and its example roster {roster}", err=True)
     sys.exit(EXIT_CLEAN)
 
 

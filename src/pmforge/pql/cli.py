@@ -11,7 +11,8 @@ import click
 from pmforge.pql import compile_text, explain
 from pmforge.pql.catalog import check_text, load_catalog
 from pmforge.pql.display import issue_of, render_issue, render_unplaced
-from pmforge.pql.errors import ERROR, PqlError
+from pmforge.pql.classify import parse_classified, unconfirmed, unconfirmed_message
+from pmforge.pql.errors import ERROR, WARNING, PqlError, PqlIssue
 from pmforge.loading import MAX_DEPTH
 from pmforge.pql.tree import load_tree, nesting_depth
 
@@ -24,12 +25,18 @@ def pql() -> None:
 @pql.command("compile")
 @click.argument("text")
 def compile_command(text: str) -> None:
-    """Print the pql/json tree of PQL TEXT ('-' reads stdin)."""
+    """Print the pql/json tree of PQL TEXT ('-' reads stdin).
+
+    Text outside the subset pmforge compiles is an error naming pql/text, the form to send it in;
+    an operator whose tree no public AEP sample confirms is a warning on stderr.
+    """
     source = _read(text)
     try:
         tree = compile_text(source)
     except PqlError as error:
         _fail(render_issue(source, issue_of(error)))
+    for node in unconfirmed(parse_classified(source)):
+        click.echo(render_issue(source, PqlIssue(node.offset, unconfirmed_message(node.fn), "pql-unconfirmed", WARNING)), err=True)
     click.echo(json.dumps(tree, indent=2, ensure_ascii=False))
 
 
