@@ -117,11 +117,12 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
     problems += schema_problems(rendered.collection, "postman-collection.schema.json", locate, rule="postman-schema")
     catalog, _ = catalog_problems(course)
     if catalog is not None:
-        # A rule the course checks already ran on the YAML as written said it there (more precisely); the same
-        # default header lands in every request, so the same problem comes once.
-        said = {(problem.rule, problem.line) for problem in problems}
+        # A rule the course checks run on the YAML as written has said its findings there, more precisely (inside
+        # PQL text, at the header's key); the rendered run adds the rules they do not run, and each finding once
+        # (a default header lands in every request).
+        said = {problem.rule for problem in problems}
         found = rendered_problems(course, rendered.collection, rendered.environment, catalog)
-        problems += [problem for problem in dict.fromkeys(apply_levels(found, course.rules)) if (problem.rule, problem.line) not in said]
+        problems += [problem for problem in dict.fromkeys(apply_levels(found, course.rules)) if problem.rule not in said]
     return problems, renderer
 
 
