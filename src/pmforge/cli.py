@@ -110,7 +110,8 @@ def build(course: Path | None, roster: Path | None, out_dir: Path, with_handouts
             _finish(checked.problems, fmt=fmt, checked=checked.checked, strict=True, then="nothing written", summary="")
     result = building.build(course, roster, out_dir, with_handouts=with_handouts, collection_format=collection_format)
     summary = f"wrote {counted(result.files, 'file')} for {counted(result.participants, 'participant')} to {out_dir}"
-    _finish(result.problems, fmt=fmt, checked=result.checked, strict=False, then="nothing written", summary=summary)
+    inputs = [str(building.resolve_course(course))] + ([str(roster)] if roster is not None else [])
+    _finish(result.problems, fmt=fmt, checked=inputs, strict=False, then="nothing written", summary=summary)
 
 
 @main.command()
