@@ -144,6 +144,7 @@ def import_(collection: Path, output: Path | None, fmt: str) -> None:
     text, problems = importing.import_collection(collection)
     report(problems, fmt=fmt, stream=sys.stderr, checked_files=[str(collection)])
     if text is None:
+        click.echo(problems_found(problems, then="nothing written"), err=True)
         sys.exit(ExitCode.PROBLEMS)
     if output is None:
         click.echo(text, nl=False)
