@@ -23,7 +23,7 @@ from pmforge.rehearsal.cli import rehearse
 STEM = "_Adobe Experience Platform Enablement"
 STEP_3 = "Step 3 - GET Segment Job status"
 POLLS_TO_FINISH = 3
-HEADER = "participant           requests  passed  failed     time"
+HEADER = "participant           requests  steps  passed  failed  polls    time"
 # ldap, sandbox, IMS org the mock should see (jane brings her own credentials in the roster).
 CLASS = [
     ("vangeluw", "prod", "ORG1@AdobeOrg"),
@@ -121,10 +121,12 @@ def invoke(*args: str) -> Result:
 
 
 def rows(stdout: str) -> list[list[str]]:
-    """The table's rows as cells, the time cell left out (times vary)."""
+    """The table's rows as cells in roster order (they come as participants finish), times left out."""
     lines = stdout.splitlines()
     assert lines[0] == HEADER
-    return [line.split()[:-1] for line in lines[1:] if not line.startswith(" ")][:-1]
+    order = [ldap for ldap, _, _ in CLASS]
+    table = [line.split()[:-1] for line in lines[1:] if not line.startswith(" ") and line.split()[0] in order]
+    return sorted(table, key=lambda row: order.index(row[0]))
 
 
 def test_rehearse_prints_one_row_per_participant(newman: Path, class_run: ClassRun, roster: Path,
@@ -134,9 +136,10 @@ def test_rehearse_prints_one_row_per_participant(newman: Path, class_run: ClassR
     assert (result.exit_code, result.stderr) == (0, ""), result.stdout
     # The same class as class_run, so each row says what that participant's direct run said.
     assert rows(result.stdout) == [
-        [ldap, str(run.requests), str(run.assertions_passed), "0"] for ldap, run in class_run.runs.items()
+        [ldap, str(run.requests), "4/4", str(run.assertions_passed), "0", str(POLLS_TO_FINISH)]
+        for ldap, run in class_run.runs.items()
     ]
-    summary = result.stdout.splitlines()[-1]
+    summary = result.stdout.splitlines()[-2]
     assert summary.startswith("3 participants: 3 passed, 0 failed in "), summary
 
 
@@ -156,9 +159,10 @@ def test_rehearse_with_failing_jobs_exits_1(newman: Path, roster: Path, monkeypa
     assert result.exit_code == 1, result.stdout
     table = rows(result.stdout)
     assert [row[0] for row in table] == [ldap for ldap, _, _ in CLASS]
-    assert all(int(row[3]) >= 1 for row in table)
+    assert [row[2:5] for row in table] == [["3/4", "11", "1"]] * len(CLASS)
     assert result.stdout.count(FAILURE["msg"]) == len(CLASS)
-    assert result.stdout.splitlines()[-1].startswith("3 participants: 0 passed, 3 failed in ")
+    assert result.stdout.splitlines()[-3].startswith("3 participants: 0 passed, 3 failed in ")
+    assert result.stdout.splitlines()[-1] == "failing: " + ", ".join(ldap for ldap, _, _ in CLASS)
 
 
 def test_rehearse_reports_build_problems_and_exits_1(newman: Path, course_dir: Path,

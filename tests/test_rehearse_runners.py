@@ -20,7 +20,8 @@ from pmforge.rehearsal.postman import run_postman_collection
 from pmforge.rehearsal.postman_cli import POSTMAN_CLI_VERSION
 from tests.test_postman_cli import postman_or_skip
 
-HEADER = "participant           requests  passed  failed     time"
+HEADER = "participant           requests  steps  passed  failed  polls    time"
+ORDER = ["vangeluw", "jane.doe@example.com", "zoë"]
 STEP_3 = "Step 3 - GET Segment Job status"
 
 
@@ -34,11 +35,19 @@ def invoke(*args: str) -> Result:
 
 
 def without_times(stdout: str) -> list[str]:
-    """The table with each row's time cell and the summary's timings cut off."""
+    """The table with each row's time cell and the summary's timings cut off; rows (which come as
+    participants finish) in roster order, each with its failures; the slowest line left out."""
     lines = stdout.splitlines()
     assert lines[0] == HEADER
-    body = [line if line.startswith("    ") else line.rsplit(maxsplit=1)[0] for line in lines[1:-1]]
-    return [lines[0], *body, lines[-1].split(" in ")[0]]
+    summary = next(index for index, line in enumerate(lines) if " participants: " in line)
+    groups: list[list[str]] = []
+    for line in lines[1:summary]:
+        if line.startswith("    "):
+            groups[-1].append(line)
+        else:
+            groups.append([line.rsplit(maxsplit=1)[0]])
+    rows = [line for group in sorted(groups, key=lambda group: ORDER.index(group[0].split()[0])) for line in group]
+    return [lines[0], *rows, lines[summary].split(" in ")[0]]
 
 
 @pytest.mark.parametrize("options", [(), ("--fail-jobs",)], ids=["passing", "failing-jobs"])
@@ -55,11 +64,11 @@ def test_both_runners_give_the_same_table(runners: tuple[Path, Path], options: t
     rows = without_times(postman.stdout)[1:-1]
     if options:
         failure = f"    {STEP_3}: status is FAILED: {FAILURE['msg']}: status is FAILED after 2 polls"
-        assert rows == [row for ldap in ("vangeluw", "jane.doe@example.com", "zoë")
-                        for row in (f"{ldap:<20}         5      11       1", failure)]
+        assert rows == [row for ldap in ORDER
+                        for row in (f"{ldap:<20}         5    3/4      11       1      2", failure)]
         assert without_times(postman.stdout)[-1] == "3 participants: 0 passed, 3 failed"
     else:
-        assert rows == [f"{ldap:<20}         5      13       0" for ldap in ("vangeluw", "jane.doe@example.com", "zoë")]
+        assert rows == [f"{ldap:<20}         5    4/4      13       0      2" for ldap in ORDER]
         assert without_times(postman.stdout)[-1] == "3 participants: 3 passed, 0 failed"
 
 

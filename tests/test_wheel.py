@@ -6,6 +6,7 @@ import subprocess
 import sys
 import sysconfig
 import venv
+import zipfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,6 +20,8 @@ def test_wheel_installs_into_a_fresh_venv_and_builds(tmp_path: Path) -> None:
         capture_output=True,
     )
     (wheel,) = dist.glob("pmforge-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert "pmforge/rehearsal/runner.js" in archive.namelist()  # rehearse's Node runner
     env_dir = tmp_path / "venv"
     venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"

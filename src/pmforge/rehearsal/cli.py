@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -12,10 +13,27 @@ from pmforge.rehearsal.drill import run_drill
 from pmforge.rehearsal.newman import NewmanMissing
 from pmforge.rehearsal.postman_cli import PostmanMissing
 from pmforge.rehearsal.rehearsing import DEFAULT_PARALLEL, DEFAULT_POLL_INTERVAL_MS, rehearse as run_rehearsal
-from pmforge.rehearsal.report import print_table
+from pmforge.rehearsal.exports import write_junit, write_report
+from pmforge.rehearsal.report import LiveTable
+from pmforge.rehearsal.results import Rehearsal
 from pmforge.reporting import REPORTERS
 
-EXIT_CLEAN, EXIT_FAILED, EXIT_NO_NEWMAN = 0, 1, 2
+EXIT_CLEAN, EXIT_FAILED, EXIT_NO_NEWMAN, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _terminal(stream: object) -> bool:
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def _write_files(result: Rehearsal, junit: Path | None, report: Path | None) -> bool:
+    """Write the requested files; say on stderr what could not be written."""
+    problems = write_report(result, report) if report is not None else []
+    if junit is not None:
+        problem = write_junit(result, junit)
+        problems += [problem] if problem else []
+    REPORTERS["text"](problems, sys.stderr)
+    return not problems
 
 
 @click.command()
@@ -31,20 +49,27 @@ EXIT_CLEAN, EXIT_FAILED, EXIT_NO_NEWMAN = 0, 1, 2
 @click.option("--fail-jobs", is_flag=True, help="Make the mock fail every segment job, to rehearse the failure path.")
 @click.option("--drill", is_flag=True, help="Run the class through the mock's fault modes instead; one table of scenario x participant.")
 @click.option("--runner", type=click.Choice(["newman", "postman"]), default="newman", show_default=True,
-              help="Run the collections in Newman, or in the Postman CLI (one process per participant).")
+              help="Run the collections in Newman (the whole class in one Node process), or in the Postman CLI "
+                   "(one process per participant).")
+@click.option("--junit", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write one JUnit XML file: a testsuite per participant, a testcase per assertion.")
+@click.option("--report", type=click.Path(file_okay=False, path_type=Path),
+              help="Keep the results as JSON: DIR/rehearsal/summary.json and DIR/rehearsal/<ldap>.json.")
 def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_interval_ms: int, polls_to_finish: int,
-             fail_jobs: bool, drill: bool, runner: str) -> None:
+             fail_jobs: bool, drill: bool, runner: str, junit: Path | None, report: Path | None) -> None:
     """Build the class, start a local AEP stand-in, run every participant's collection in Newman (or the
-    Postman CLI), print a table.
+    Postman CLI), and print a row per participant as they finish.
 
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
-    Exits 1 if the build has problems or any participant fails, 2 if the runner is not installed.
+    Exits 1 if the build has problems or any participant fails, 2 if the runner is not installed, 130 on
+    Ctrl-C (after the rows finished so far and a summary; no files are written then).
     """
     if drill:
         sys.exit(run_drill(course, roster, parallel=parallel))
+    table = LiveTable(sys.stdout, sys.stderr if _terminal(sys.stderr) else None)
     try:
         result = run_rehearsal(course, roster, parallel=parallel, polls_to_finish=polls_to_finish,
-                               fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms, runner=runner)
+                               fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms, runner=runner, progress=table)
     except (NewmanMissing, PostmanMissing) as error:
         click.echo(f"error: {error}", err=True)
         sys.exit(EXIT_NO_NEWMAN)
@@ -54,5 +79,10 @@ def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_inter
             count = len(result.problems)
             click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing rehearsed.", err=True)
             sys.exit(EXIT_FAILED)
-    print_table(result, sys.stdout)
-    sys.exit(EXIT_CLEAN if result.ok else EXIT_FAILED)
+    table.ended(result)
+    if result.interrupted:
+        if junit is not None or report is not None:
+            click.echo("interrupted: no report written", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    written = _write_files(result, junit, report)
+    sys.exit(EXIT_CLEAN if result.ok and written else EXIT_FAILED)

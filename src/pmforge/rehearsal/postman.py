@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 # Both reports keep the run under "run"; only what is inside differs.
-from pmforge.rehearsal.newman import NewmanRun, _read_report
+from pmforge.rehearsal.newman import Check, NewmanRun, _read_report
 from pmforge.rehearsal.postman_cli import find_postman, run_postman
 
 
@@ -39,6 +39,25 @@ def _failures(execution: Mapping[str, Any]) -> list[str]:
     return found + [f"{name}: {_message(error)}" for error in errors if error.get("source") == "post-response"]
 
 
+def _checks(executions: list[dict[str, Any]]) -> tuple[Check, ...]:
+    """Each test as a Check, and each request or script error, as newman.from_report gives them."""
+    checks = []
+    attempts: Counter[str] = Counter()
+    for execution in executions:
+        step = str((execution.get("requestExecuted") or {}).get("name") or "collection")
+        attempts[step] += 1
+        for test in execution.get("tests") or []:
+            if isinstance(test, dict):
+                error = test.get("error") if isinstance(test.get("error"), dict) else {}
+                checks.append(Check(step, str(test.get("name")), _message(error) if test.get("status") == "failed" else None,
+                                    skipped=test.get("status") == "skipped", attempt=attempts[step]))
+        for error in execution.get("errors") or []:
+            if isinstance(error, dict):
+                kind = "request" if error.get("source") == "request" else "script"
+                checks.append(Check(step, str(error.get("source") or kind), _message(error), kind, attempt=attempts[step]))
+    return tuple(checks)
+
+
 def _from_report(run: Mapping[str, Any], exit_code: int, duration_s: float, output: str) -> NewmanRun:
     summary = run.get("summary") or {}
     tests = summary.get("tests") or {}
@@ -56,6 +75,7 @@ def _from_report(run: Mapping[str, Any], exit_code: int, duration_s: float, outp
         duration_s=duration_s,
         executions=dict(Counter(str((e.get("requestExecuted") or {}).get("name")) for e in executions)),
         output=output,
+        checks=_checks(executions),
     )
 
 

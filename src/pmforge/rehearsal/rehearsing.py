@@ -3,51 +3,34 @@
 from __future__ import annotations
 
 import json
+import signal
 import tempfile
+import threading
 import time
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from pmforge import building
-from pmforge.mock import LatencySummary, start_mock
-from pmforge.problems import Problem
-from pmforge.rehearsal.newman import NewmanRun, find_newman, run_newman
-from pmforge.rehearsal.postman import run_postman_collection
-from pmforge.rehearsal.postman_cli import find_postman
+from pmforge.mock import start_mock
+from pmforge.model import Course, Folder, Request
+from pmforge.rehearsal.results import ParticipantResult, Rehearsal
+from pmforge.rehearsal.runners import RUNNERS, Job
 from pmforge.roster import Participant
 
-DEFAULT_PARALLEL = 4
+DEFAULT_PARALLEL = 8  # runs in flight; the Node runner spreads them over one worker thread per CPU
 DEFAULT_POLL_INTERVAL_MS = 10
 # The variables a participant needs to get a token and pass the mock's gateway.
 CREDENTIALS = ("API_KEY", "CLIENT_SECRET", "IMS_ORG")
 
 
-@dataclass(frozen=True)
-class ParticipantRun:
-    """One participant's row: what Newman did with their collection."""
+class Progress(Protocol):
+    """Told as the class goes: who will run (before anyone does), then each participant as they finish."""
 
-    participant: str
-    run: NewmanRun
+    def started(self, ldaps: Sequence[str], steps: Sequence[str]) -> None: ...
 
-    @property
-    def ok(self) -> bool:
-        return self.run.ok
-
-
-@dataclass
-class Rehearsal:
-    """The outcome: build problems (then nothing ran), or one row per participant, in roster order."""
-
-    problems: list[Problem] = field(default_factory=list)
-    runs: list[ParticipantRun] = field(default_factory=list)
-    mock_stats: LatencySummary | None = None
-    wall_s: float = 0.0
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and all(row.ok for row in self.runs)
+    def finished(self, result: ParticipantResult) -> None: ...
 
 
 def generated_credentials(number: int) -> dict[str, str]:
@@ -73,47 +56,95 @@ def _files(out_dir: Path, stem: str, participant: Participant) -> tuple[Path, Pa
     return folder / f"{stem}.postman_collection.json", folder / f"{stem}.postman_environment.json"
 
 
+def hand_written_scripts(course: Course) -> bool:
+    """Whether the course carries JavaScript of its own (``scripts``), besides the scripts pmforge writes."""
+
+    def walk(items: Sequence[Folder | Request]) -> bool:
+        return any(item.scripts or (isinstance(item, Folder) and walk(item.items)) for item in items)
+
+    return bool(course.scripts) or walk(course.items)
+
+
+def _jobs(out_dir: Path, stem: str, participants: Sequence[Participant], *, base_url: str, poll_interval_ms: int,
+          extra_env: Mapping[str, str] | None) -> list[Job]:
+    jobs = []
+    for number, participant in enumerate(participants, start=1):
+        collection, environment = _files(out_dir, stem, participant)
+        overrides = participant_overrides(environment, number, base_url=base_url, poll_interval_ms=poll_interval_ms)
+        overrides.update(extra_env or {})
+        jobs.append(Job(number, participant.ldap, participant.sandbox, collection, environment, overrides))
+    return jobs
+
+
+@contextmanager
+def _one_interrupt() -> Iterator[None]:
+    """The first Ctrl-C raises KeyboardInterrupt; later ones are ignored while the runs stop and the mock
+    goes down, so that they cannot break off the cleanup."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum: int, frame: object) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: int = DEFAULT_PARALLEL,
              polls_to_finish: int = 2, fail_jobs: bool = False, poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
              newman: Path | None = None, host: str = "127.0.0.1", timeout_s: float = 300.0,
-             extra_env: Mapping[str, str] | None = None, runner: str = "newman") -> Rehearsal:
-    """Build the class into a scratch directory, then run every participant against one mock.
+             extra_env: Mapping[str, str] | None = None, runner: str = "newman",
+             progress: Progress | None = None) -> Rehearsal:
+    """Build the class into a scratch directory, then run every participant against one mock with
+    ``RUNNERS[runner]``, ``parallel`` runs at a time. Ctrl-C (KeyboardInterrupt) stops the runs and
+    returns those finished, with ``interrupted`` set.
 
-    ``runner``: "newman", or "postman" for the Postman CLI (``newman`` then names its executable).
-    Raises NewmanMissing or PostmanMissing (before building anything) when the runner cannot be found.
+    ``runner``: "newman" (one Node process), or "postman" for the Postman CLI (``newman`` then names its
+    executable). Raises NewmanMissing or PostmanMissing (before building anything) when the runner cannot
+    be found.
     """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
-    executable = newman or (find_postman() if runner == "postman" else find_newman())
+    chosen = RUNNERS[runner]
+    tool = newman or chosen.find()
     checked, problems = building.plan(course_path, roster_path)
     if checked is None:
         return Rehearsal(problems=problems)
-    stem = building.file_stem(checked.course.name)
-    participants = checked.roster.participants
-    with tempfile.TemporaryDirectory(prefix="pmforge-rehearse-") as scratch:
-        out_dir = Path(scratch) / "out"
-        result = building.build(course_path, roster_path, out_dir)
-        if result.problems:
-            return Rehearsal(problems=result.problems)
-        with start_mock(host, 0, polls_to_finish=polls_to_finish, fail_jobs=fail_jobs) as mock:
-
-            def one(numbered: tuple[int, Participant]) -> ParticipantRun:
-                number, participant = numbered
-                collection, environment = _files(out_dir, stem, participant)
-                overrides = participant_overrides(environment, number, base_url=mock.url,
-                                                  poll_interval_ms=poll_interval_ms)
-                overrides.update(extra_env or {})
-                if runner == "postman":
-                    run = run_postman_collection(collection, environment, env_vars=overrides, postman=executable,
-                                                 timeout_s=timeout_s)
-                else:
-                    run = run_newman(collection, environment, env_vars=overrides, newman=executable,
-                                     timeout_s=timeout_s)
-                return ParticipantRun(participant.ldap, run)
-
-            started = time.perf_counter()
-            with ThreadPoolExecutor(max_workers=min(parallel, max(1, len(participants)))) as pool:
-                runs = list(pool.map(one, enumerate(participants, start=1)))
-            wall_s = time.perf_counter() - started
-            stats = mock.stats()
-    return Rehearsal(runs=runs, mock_stats=stats, wall_s=wall_s)
+    course = checked.course
+    steps = [request.name for request in course.requests()]
+    polling = {request.name for request in course.requests() if request.poll is not None}
+    rehearsal = Rehearsal(collection=course.name, steps=steps, participants=len(checked.roster.participants))
+    finished: dict[int, ParticipantResult] = {}
+    started = time.perf_counter()
+    try:
+        with _one_interrupt(), tempfile.TemporaryDirectory(prefix="pmforge-rehearse-") as scratch:
+            out_dir = Path(scratch) / "out"
+            built = building.build(course_path, roster_path, out_dir)
+            if built.problems:
+                return Rehearsal(problems=built.problems)
+            with start_mock(host, 0, polls_to_finish=polls_to_finish, fail_jobs=fail_jobs) as mock:
+                jobs = _jobs(out_dir, building.file_stem(course.name), checked.roster.participants,
+                             base_url=mock.url, poll_interval_ms=poll_interval_ms, extra_env=extra_env)
+                if progress is not None:
+                    progress.started([job.ldap for job in jobs], steps)
+                started = time.perf_counter()
+                try:
+                    with closing(chosen.run(jobs, tool=tool, parallel=parallel, timeout_s=timeout_s,
+                                            shared_sandboxes=not hand_written_scripts(course))) as runs:
+                        for job, run in runs:
+                            finished[job.number] = result = ParticipantResult.of(
+                                job.ldap, job.sandbox, run, steps=steps, polling=polling)
+                            if progress is not None:
+                                progress.finished(result)
+                finally:
+                    rehearsal.wall_s = time.perf_counter() - started
+                    rehearsal.mock_stats = mock.stats()
+    except KeyboardInterrupt:
+        rehearsal.interrupted = True
+    rehearsal.results = [finished[number] for number in sorted(finished)]
+    return rehearsal
