@@ -40,7 +40,7 @@ LAZY_COMMANDS: dict[str, tuple[str, str]] = {
     "pql": ("pmforge.pql.cli:pql", "Compile, explain and check PQL segment expressions."),
     "rehearse": ("pmforge.rehearsal.cli:rehearse",
                  "Build the class, start a local AEP stand-in, run every participant's collection in Newman (or the\n"
-                 "Postman CLI), print a table."),
+                 "Postman CLI), and print a row per participant as they finish."),
     "teardown": ("pmforge.teardown.cli:teardown",
                  "Write the trainer's teardown to DIR: one collection, one environment to fill in with your own\n"
                  "credentials, and one iteration data file with a row per participant."),
