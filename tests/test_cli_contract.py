@@ -206,3 +206,73 @@ def test_version_and_help_import_nothing_heavy(args: list[str]) -> None:
             "print(sorted({m for m in sys.modules if m.startswith(" + repr(HEAVY) + ")}))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert result.stdout.splitlines()[-1] == "[]"
+
+
+@pytest.fixture
+def warned(tmp_path: Path) -> Path:
+    """The bundled course with one warning (an unused environment variable), and a roster of one."""
+    course = tmp_path / "aep"
+    course.mkdir()
+    text = (REPO / "collections" / "aep-enablement" / "course.yaml").read_text(encoding="utf-8")
+    assert text.count("\nenvironment:\n") == 1
+    (course / "course.yaml").write_text(text.replace("\nenvironment:\n", "\nenvironment:\n  NEVER_USED: x\n"),
+                                        encoding="utf-8")
+    (tmp_path / "one.csv").write_text("ldap,sandbox\nalice,prod\n", encoding="utf-8")
+    (tmp_path / "bad.csv").write_text("ldap,sandbox\nalice,prod\nAlice,dev\n", encoding="utf-8")
+    return tmp_path
+
+
+def _warning_line(warned: Path) -> str:
+    line = next(number for number, text in enumerate(
+        (warned / "aep" / "course.yaml").read_text(encoding="utf-8").splitlines(), start=1) if "NEVER_USED" in text)
+    return (f"aep/course.yaml:{line}:3: warning: environment variable NEVER_USED is used by no request or script "
+            "and is left out; remove it, or say why it stays with kept: [unused-variable]\n")
+
+
+def test_rehearse_reports_a_warning_and_rehearses_the_class(cli, newman: Path, warned: Path) -> None:
+    result = cli("rehearse", "aep", "--roster", "one.csv", cwd=warned)
+    assert (result.exit_code, result.stderr) == (0, _warning_line(warned))
+    assert result.stdout.splitlines()[0].split() == ["participant", "requests", "steps", "passed", "failed", "polls", "time"]
+    assert result.stdout.splitlines()[-1].startswith("1 participant: 1 passed, 0 failed in ")
+
+
+def test_rehearse_strict_stops_on_a_warning(cli, newman: Path, warned: Path) -> None:
+    result = cli("rehearse", "aep", "--roster", "one.csv", "--strict", cwd=warned)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, _warning_line(warned), "1 problem found; nothing rehearsed.\n")
+    drill = cli("rehearse", "--drill", "aep", "--roster", "one.csv", "--strict", cwd=warned)
+    assert (drill.exit_code, drill.stdout, drill.stderr) == (
+        1, _warning_line(warned), "1 problem found; nothing rehearsed.\n")
+
+
+def test_rehearse_drill_reports_a_warning_and_runs(cli, newman: Path, warned: Path) -> None:
+    result = cli("rehearse", "--drill", "aep", "--roster", "one.csv", "--format", "github", cwd=warned)
+    assert (result.exit_code, result.stderr) == (0, (
+        f"::warning file=aep/course.yaml,line={_warning_line(warned).split(':')[1]},col=3,title=unused-variable::"
+        "environment variable NEVER_USED is used by no request or script and is left out; remove it, "
+        "or say why it stays with kept%3A\n").replace("kept%3A", "kept:"))
+    assert result.stdout.splitlines()[-1] == (
+        "9 scenarios x 1 participant: 9 passed, 0 failed (cells: requests the mock saw)")
+
+
+@pytest.mark.parametrize("drill", [[], ["--drill"]], ids=["rehearse", "drill"])
+def test_rehearse_build_errors_in_each_format(cli, newman: Path, warned: Path, drill: list[str]) -> None:
+    args = ["rehearse", *drill, "aep", "--roster", "bad.csv"]
+    summary = "1 problem found; nothing rehearsed.\n"  # the roster stops it before the course's warning is found
+    as_json = cli(*args, "--format", "json", cwd=warned)
+    assert (as_json.exit_code, json.loads(as_json.stdout), as_json.stderr) == (1, DUPLICATE_JSON, summary)
+    github = cli(*args, "--format", "github", cwd=warned)
+    assert (github.exit_code, github.stdout, github.stderr) == (1, DUPLICATE_GITHUB, summary)
+    junit = cli(*args, "--format", "junit", cwd=warned)
+    cases = ElementTree.fromstring(junit.stdout).findall("testsuite/testcase")
+    assert (junit.exit_code, junit.stderr) == (1, summary)
+    assert [(case.get("name"), case.find("failure") is not None) for case in cases] == [("duplicate-participant", True)]
+
+
+def test_a_missing_runner_exits_3(cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PMFORGE_NEWMAN", str(tmp_path / "none"))
+    monkeypatch.setenv("PMFORGE_POSTMAN", str(tmp_path / "none"))
+    for args in (["rehearse"], ["rehearse", "--drill"], ["rehearse", "--runner", "postman"]):
+        result = cli(*args)
+        assert (result.exit_code, result.stdout) == (ExitCode.MISSING_TOOL, ""), args
+        assert result.stderr.startswith("error: "), args

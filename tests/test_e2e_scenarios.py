@@ -150,7 +150,7 @@ def test_rehearse_drill_prints_one_table(newman: Path, tmp_path: Path, monkeypat
         "token expires mid-run            ok 7",
         "second run, same environment     ok 6",
         "fresh import, definition exists  ok 6",
-        "9 scenarios x 1 participants: 9 passed, 0 failed (cells: requests the mock saw)",
+        "9 scenarios x 1 participant: 9 passed, 0 failed (cells: requests the mock saw)",
     ]
 
 

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 
 from pmforge import building
 from pmforge.mock import start_mock
-from pmforge.outcome import ExitCode, problems_found
+from pmforge.outcome import ExitCode, counted, problems_found
 from pmforge.problems import Problem
 from pmforge.rehearsal.newman import NewmanMissing, NewmanRun, find_newman, run_newman
 from pmforge.rehearsal.rehearsing import participant_overrides
@@ -227,7 +227,7 @@ def drill_lines(result: Drill) -> list[str]:
     for outcome in result.outcomes:
         lines += [f"    {outcome.scenario.name} / {outcome.learner}: {problem}" for problem in outcome.problems]
     failed = sum(1 for outcome in result.outcomes if not outcome.ok)
-    lines.append(f"{len(names)} scenarios x {len(result.learners)} participants: "
+    lines.append(f"{counted(len(names), 'scenario')} x {counted(len(result.learners), 'participant')}: "
                  f"{len(result.outcomes) - failed} passed, {failed} failed (cells: requests the mock saw)")
     return lines
 
