@@ -276,3 +276,17 @@ def test_a_missing_runner_exits_3(cli, tmp_path: Path, monkeypatch: pytest.Monke
         result = cli(*args)
         assert (result.exit_code, result.stdout) == (ExitCode.MISSING_TOOL, ""), args
         assert result.stderr.startswith("error: "), args
+
+
+def test_a_single_poll_is_one_time(cli, tmp_path: Path) -> None:
+    course = tmp_path / "aep"
+    course.mkdir()
+    text = (REPO / "collections" / "aep-enablement" / "course.yaml").read_text(encoding="utf-8")
+    assert text.count("  max_polls: 30\n") == 1
+    (course / "course.yaml").write_text(text.replace("  max_polls: 30\n", "  max_polls: 1\n"), encoding="utf-8")
+    (tmp_path / "one.csv").write_text("ldap,sandbox\nalice,prod\n", encoding="utf-8")
+    assert cli("build", "aep", "--roster", "one.csv").exit_code == 0
+    document = json.loads((tmp_path / "out" / "alice" / "_Adobe Experience Platform Enablement.postman_collection.json")
+                          .read_text(encoding="utf-8"))
+    description = document["item"][1]["item"][2]["request"]["description"]
+    assert "(at most 1 time) until status is SUCCEEDED" in description

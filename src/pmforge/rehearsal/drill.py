@@ -98,7 +98,7 @@ class Outcome:
         if self.run.exit_code != expected.exit_code:
             found.append(f"newman exited {self.run.exit_code}, expected {expected.exit_code}")
         if self.requests != expected.requests:
-            found.append(f"the mock saw {self.requests} requests, expected {expected.requests}")
+            found.append(f"the mock saw {counted(self.requests, 'request')}, expected {expected.requests}")
         if expected.message and not any(expected.message in text for text in (*self.run.failures, self.run.output)):
             found.append(f"no {expected.message!r} for the learner")
         if expected.exit_code == 0 and self.definitions != 1:
