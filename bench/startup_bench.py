@@ -10,6 +10,7 @@ medians, and run it again when in doubt.
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -31,6 +32,7 @@ def once(command: list[str]) -> float:
 
 
 def main(runs: int) -> None:
+    load_before = os.getloadavg()[0]
     times: dict[str, list[float]] = {name: [] for name in COMMANDS}
     for command in COMMANDS.values():  # warm the file cache and the bytecode
         once(command)
@@ -38,7 +40,8 @@ def main(runs: int) -> None:
         for name, command in COMMANDS.items():
             times[name].append(once(command))
     baseline = statistics.median(times["python -c pass"])
-    print(f"{runs} runs each, median wall time of a fresh process")
+    print(f"{runs} runs each, median wall time of a fresh process; load average {load_before:.1f} -> "
+          f"{os.getloadavg()[0]:.1f}")
     for name, measured in times.items():
         median = statistics.median(measured)
         print(f"{name:<20} {median:7.1f} ms  (min {min(measured):6.1f}, max {max(measured):6.1f})  "
