@@ -290,3 +290,14 @@ def test_a_single_poll_is_one_time(cli, tmp_path: Path) -> None:
                           .read_text(encoding="utf-8"))
     description = document["item"][1]["item"][2]["request"]["description"]
     assert "(at most 1 time) until status is SUCCEEDED" in description
+
+
+def test_pql_explain_reports_in_each_format(cli) -> None:
+    outside = {"file": "<json>", "line": 0, "column": 0, "severity": "error", "rule": "pql-unsupported",
+               "message": "the `chain` node is outside the PQL subset pmforge explains (at $)"}
+    as_json = cli("pql", "explain", "--format", "json", '{"nodeType": "chain"}')
+    assert (as_json.exit_code, json.loads(as_json.stdout), as_json.stderr) == (1, [outside], "")
+    github = cli("pql", "explain", "--format", "github", '{"nodeType": "chain"}')
+    assert (github.exit_code, github.stdout) == (1, f"::error file=<json>,title=pql-unsupported::{outside['message']}\n")
+    bad = cli("pql", "explain", "--format", "json", '{"nodeType" "x"}')
+    assert bad.exit_code == 1 and [(p["line"], p["column"]) for p in json.loads(bad.stdout)] == [(1, 13)]
