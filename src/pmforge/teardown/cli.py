@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 
+from pmforge.building import resolve_course
 from pmforge.outcome import ExitCode, counted, problems_found
 from pmforge.reporting import fails, format_option, report
+from pmforge.teardown.making import teardown as make_teardown
 
 
 @click.command("teardown")
@@ -28,9 +30,6 @@ def teardown(course: Path | None, roster: Path | None, out_dir: Path, fmt: str) 
     deletes what each participant created, as the course's teardown: section declares, and nothing
     else; a second run deletes nothing and passes.
     """
-    from pmforge.building import resolve_course
-    from pmforge.teardown.making import teardown as make_teardown
-
     result = make_teardown(course, roster, out_dir)
     inputs = [str(resolve_course(course))] + ([str(roster)] if roster is not None else [])
     report(result.problems, fmt=fmt, stream=sys.stdout, checked_files=inputs)
