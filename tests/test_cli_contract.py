@@ -301,3 +301,10 @@ def test_pql_explain_reports_in_each_format(cli) -> None:
     assert (github.exit_code, github.stdout) == (1, f"::error file=<json>,title=pql-unsupported::{outside['message']}\n")
     bad = cli("pql", "explain", "--format", "json", '{"nodeType" "x"}')
     assert bad.exit_code == 1 and [(p["line"], p["column"]) for p in json.loads(bad.stdout)] == [(1, 13)]
+
+
+def test_a_job_failed_at_the_first_poll_says_one_poll(cli, newman: Path, tmp_path: Path) -> None:
+    (tmp_path / "one.csv").write_text("ldap,sandbox\nalice,prod\n", encoding="utf-8")
+    result = cli("rehearse", "--roster", "one.csv", "--fail-jobs", "--polls-to-finish", "1")
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[2].endswith(": status is FAILED after 1 poll")
