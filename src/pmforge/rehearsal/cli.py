@@ -16,7 +16,7 @@ from pmforge.rehearsal.rehearsing import DEFAULT_PARALLEL, DEFAULT_POLL_INTERVAL
 from pmforge.rehearsal.exports import write_junit, write_report
 from pmforge.rehearsal.report import LiveTable
 from pmforge.rehearsal.results import Rehearsal
-from pmforge.reporting import REPORTERS, format_option, report as report_problems
+from pmforge.reporting import format_option, report as report_problems
 
 
 def _terminal(stream: object) -> bool:
@@ -24,13 +24,14 @@ def _terminal(stream: object) -> bool:
     return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
 
 
-def _write_files(result: Rehearsal, junit: Path | None, report: Path | None) -> bool:
+def _write_files(result: Rehearsal, junit: Path | None, report: Path | None, fmt: str) -> bool:
     """Write the requested files; say on stderr what could not be written."""
     problems = write_report(result, report) if report is not None else []
     if junit is not None:
         problem = write_junit(result, junit)
         problems += [problem] if problem else []
-    REPORTERS["text"](problems, sys.stderr)
+    if problems:
+        report_problems(problems, fmt=fmt, stream=sys.stderr)
     return not problems
 
 
@@ -88,5 +89,5 @@ def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_inter
         if junit is not None or report is not None:
             click.echo("interrupted: no report written", err=True)
         sys.exit(ExitCode.INTERRUPTED)
-    written = _write_files(result, junit, report)
+    written = _write_files(result, junit, report, fmt)
     sys.exit(ExitCode.CLEAN if result.ok and written else ExitCode.PROBLEMS)
