@@ -156,18 +156,19 @@ def test_lint_summary_has_plurals(cli, tmp_path: Path) -> None:
     assert (result.exit_code, result.stderr) == (1, "1 error, 0 warnings in 1 file\n")
 
 
+BROKEN_PQL = 'a = "x'  # plainly broken: an unterminated string
 PQL_SYNTAX = {"file": "<expression>", "line": 1, "column": 5, "severity": "error", "rule": "pql-syntax",
-              "message": "expected a field path or a value, found `=`"}
+              "message": "unterminated string: expected `\"` before end of expression"}
 
 
 @pytest.mark.parametrize("command", ["check", "compile"])
 def test_pql_reports_in_each_format(cli, command: str) -> None:
-    as_json = cli("pql", command, "--format", "json", "a = = 1")
+    as_json = cli("pql", command, "--format", "json", BROKEN_PQL)
     assert (as_json.exit_code, json.loads(as_json.stdout), as_json.stderr) == (1, [PQL_SYNTAX], "")
-    github = cli("pql", command, "--format", "github", "a = = 1")
+    github = cli("pql", command, "--format", "github", BROKEN_PQL)
     assert (github.exit_code, github.stdout) == (
-        1, "::error file=<expression>,line=1,col=5,title=pql-syntax::expected a field path or a value, found `=`\n")
-    junit = cli("pql", command, "--format", "junit", "a = = 1")
+        1, "::error file=<expression>,line=1,col=5,title=pql-syntax::unterminated string: expected `\"` before end of expression\n")
+    junit = cli("pql", command, "--format", "junit", BROKEN_PQL)
     failure = ElementTree.fromstring(junit.stdout).find("testsuite/testcase/failure")
     assert junit.exit_code == 1 and failure is not None and failure.get("type") == "pql-syntax"
 
@@ -308,3 +309,11 @@ def test_a_job_failed_at_the_first_poll_says_one_poll(cli, newman: Path, tmp_pat
     result = cli("rehearse", "--roster", "one.csv", "--fail-jobs", "--polls-to-finish", "1")
     assert result.exit_code == 1
     assert result.stdout.splitlines()[2].endswith(": status is FAILED after 1 poll")
+
+
+def test_pql_compile_keeps_the_tree_on_stdout_and_a_warning_on_stderr(cli) -> None:
+    result = cli("pql", "compile", "--format", "json", "person.age > 1")
+    assert (result.exit_code, json.loads(result.stdout)["fnName"]) == (0, ">")
+    assert json.loads(result.stderr) == [{
+        "file": "<expression>", "line": 1, "column": 12, "severity": "warning", "rule": "pql-unconfirmed",
+        "message": "`>`: no public AEP pql/json tree confirms its form, which pmforge infers; pql/text is the safe choice"}]

@@ -296,5 +296,5 @@ def test_import_keeps_a_raw_body_as_text_when_its_json_cannot_be_data(cli, tmp_p
     _first_request(data["item"])["body"] = {"mode": "raw", "raw": raw}
     (tmp_path / "x.postman_collection.json").write_text(json.dumps(data), encoding="utf-8")
     result = cli("import", "x.postman_collection.json", "-o", "course.yaml")
-    assert (result.exit_code, result.stderr.splitlines()[-1]) == (0, "wrote course.yaml")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (0, "wrote course.yaml and its example roster course.roster.csv")
     assert f"    raw: '{raw}'\n" in (tmp_path / "course.yaml").read_text(encoding="utf-8")

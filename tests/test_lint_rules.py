@@ -46,6 +46,8 @@ EXPECTED: dict[str, list[tuple[int, int]]] = {
     "pql-tree": [(51, 165)],
     "pql-field": [(51, 165)],
     "pql-value": [(51, 183)],
+    "pql-syntax": [(51, 199)],
+    "pql-unconfirmed": [(51, 219)],
     "headers": [(27, 7)],
 }
 

@@ -99,7 +99,7 @@ E, W = "error", "warning"
                               "catalog extension", "pql-field", W)]),
     ("person.gender.x = 1", [(0, "unknown field `person.gender.x`; did you mean `person.gender`?", "pql-field", E)]),
     ('a like "x"', [(2, "`like` is outside the PQL subset pmforge compiles; send it as pql/text",
-                     "pql-unsupported", E)]),
+                     "pql-unsupported", W)]),
     ("a =", [(3, "expected a field path or a value, found end of expression", "pql-syntax", E)]),
 ])
 def test_check_text(catalog: Catalog, text: str, expected: list[tuple[int, str, str, str]]) -> None:

@@ -119,8 +119,16 @@ def test_check_warnings_alone_exit_zero() -> None:
 
 
 def test_check_syntax_error_is_a_problem() -> None:
-    assert outcome(run("check", "a = = 1")) == (1, (
-        "<expression>:1:5: error: expected a field path or a value, found `=` [pql-syntax]\n"
+    assert outcome(run("check", 'a = "1')) == (1, (
+        "<expression>:1:5: error: unterminated string: expected `\"` before end of expression [pql-syntax]\n"
+        'a = "1\n'
+        "    ^\n"), "")
+
+
+def test_check_of_text_outside_the_subset_is_a_warning_naming_pql_text() -> None:
+    assert outcome(run("check", "a = = 1")) == (0, (
+        "<expression>:1:5: warning: expected a field path or a value, found `=`; outside the PQL subset "
+        "pmforge compiles: send it as pql/text [pql-unsupported]\n"
         "a = = 1\n"
         "    ^\n"), "")
 

@@ -23,7 +23,7 @@ from pmforge.lint.linter import discover
 from pmforge.lint.tree_document import YamlFile
 from pmforge.rehearsal.postman_cli import run_postman
 from tests.conftest import shared_file
-from tests.test_import import SAMPLES, outline
+from tests.test_import import PARTICIPANT, SAMPLES, SANDBOX, outline, sandboxes_of
 from tests.test_postman_cli import postman_or_skip
 
 CASES = Path(__file__).resolve().parent / "lint_cases_v3"
@@ -186,10 +186,11 @@ def ours(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _build_imported(text: str, tmp_path: Path) -> dict:
     (tmp_path / "course.yaml").write_text(text, encoding="utf-8")
-    (tmp_path / "roster.csv").write_text("ldap\ntester\n", encoding="utf-8")
+    # The learner's placeholders are the participant's values since issue 10 (see test_import).
+    (tmp_path / "roster.csv").write_text(f"ldap,sandbox\n{PARTICIPANT},{SANDBOX}\n", encoding="utf-8")
     result = building.build(tmp_path / "course.yaml", tmp_path / "roster.csv", tmp_path / "built")
     assert [str(p) for p in result.problems if p.severity == "error"] == []
-    (built,) = (tmp_path / "built" / "tester").glob("*.postman_collection.json")
+    (built,) = (tmp_path / "built" / PARTICIPANT).glob("*.postman_collection.json")
     return json.loads(built.read_text(encoding="utf-8"))
 
 
@@ -220,7 +221,7 @@ def test_a_migrated_sample_lints_as_its_file_and_builds_the_same_requests_back(s
     original = json.loads(original_path.read_text(encoding="utf-8"))
     ours = _build_imported(text, tmp_path)
     assert ours["info"]["name"] == original["info"]["name"]
-    assert outline(ours["item"]) == outline(original["item"])
+    assert outline(ours["item"]) == outline(original["item"], sandboxes_of(original["item"]))
 
 
 

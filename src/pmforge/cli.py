@@ -8,6 +8,7 @@ their bodies for the same reason.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 from pathlib import Path
 
@@ -131,9 +132,10 @@ def validate(course: Path | None, roster: Path | None, fmt: str, strict: bool, c
 
 @main.command("import")
 @click.argument("collection", type=click.Path(path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Course YAML to write (default: standard output).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Course YAML to write (default: standard output), with an example roster beside it.")
+@click.option("--force", is_flag=True, help="Overwrite the course YAML and its example roster if they exist.")
 @format_option
-def import_(collection: Path, output: Path | None, fmt: str) -> None:
+def import_(collection: Path, output: Path | None, force: bool, fmt: str) -> None:
     """Turn an exported Postman COLLECTION into course YAML.
 
     Problems go to standard error (standard output may be the YAML), in --format.
@@ -141,20 +143,32 @@ def import_(collection: Path, output: Path | None, fmt: str) -> None:
     from pmforge import importing
     from pmforge.writing import write_text_atomically
 
-    text, problems = importing.import_collection(collection)
-    report(problems, fmt=fmt, stream=sys.stderr, checked_files=[str(collection)])
-    if text is None:
-        click.echo(problems_found(problems, then="nothing written"), err=True)
-        sys.exit(ExitCode.PROBLEMS)
-    if output is None:
-        click.echo(text, nl=False)
-    else:
-        error = write_text_atomically(output, text)
+    roster = None if output is None else output.with_name(output.stem + ".roster.csv")
+    imported = importing.import_course(collection, example_roster=None if roster is None else roster.name)
+    report(imported.problems, fmt=fmt, stream=sys.stderr, checked_files=[str(collection)])
+    if imported.course is None:
+        _refuse(imported.problems)
+    if output is None or roster is None or imported.roster is None:
+        click.echo(imported.course, nl=False)
+        sys.exit(ExitCode.CLEAN)
+    existing = [path for path in (output, roster) if os.path.lexists(path)] if not force else []
+    if existing:
+        _refuse([Problem(str(path), 0, 0, "exists; pmforge import overwrites only with --force", "import")
+                 for path in existing], fmt=fmt)
+    for path, text in ((roster, imported.roster), (output, imported.course)):
+        error = write_text_atomically(path, text)
         if error:
-            report([error], fmt=fmt, stream=sys.stderr, checked_files=[str(output)])
-            sys.exit(ExitCode.PROBLEMS)
-        click.echo(f"wrote {output}", err=True)
+            _refuse([error], fmt=fmt)
+    click.echo(f"wrote {output} and its example roster {roster}", err=True)
     sys.exit(ExitCode.CLEAN)
+
+
+def _refuse(problems: list[Problem], *, fmt: str | None = None) -> None:
+    """Report ``problems`` on stderr (unless already reported) and exit 1, with the summary line."""
+    if fmt is not None:
+        report(problems, fmt=fmt, stream=sys.stderr, checked_files=[p.file for p in problems])
+    click.echo(problems_found(problems, then="nothing written"), err=True)
+    sys.exit(ExitCode.PROBLEMS)
 
 
 if __name__ == "__main__":  # pragma: no cover

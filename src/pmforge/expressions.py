@@ -13,7 +13,8 @@ from typing import Any
 from pmforge.loading import Located, PathKey
 from pmforge.pql import PqlError, compile_text
 from pmforge.pql.catalog import Catalog, check_text, check_tree
-from pmforge.pql.errors import PqlIssue
+from pmforge.pql.classify import parse_classified, unconfirmed, unconfirmed_in_tree, unconfirmed_message
+from pmforge.pql.errors import ERROR, WARNING, PqlIssue
 from pmforge.pql.tree import decode
 from pmforge.problems import Problem
 from pmforge.validation import schema_problems
@@ -57,7 +58,12 @@ def _tree_problems(source: Located, where: PathKey, value: Any, catalog: Catalog
         return problems
     # Trees outside the compiler's subset are valid AEP; only what it reads is checked.
     issues = [issue for issue in check_tree(tree, catalog) if issue.rule not in ("pql-unsupported", "pql-json")]
-    return [_issue(source, where, issue, in_text=False) for issue in issues]
+    problems = [_issue(source, where, issue, in_text=False) for issue in issues]
+    for path, fn in unconfirmed_in_tree(tree):
+        at = where if isinstance(value, str) else where + path + ("fnName",)
+        line, column = source.position(at)
+        problems.append(Problem(source.file, line, column, f"PQL tree: {unconfirmed_message(fn)}", "pql-unconfirmed", WARNING))
+    return problems
 
 
 def expression_problems(source: Located, path: PathKey, body: Any, catalog: Catalog) -> list[Problem]:
@@ -72,14 +78,29 @@ def expression_problems(source: Located, path: PathKey, body: Any, catalog: Cata
             return [source.problem(where + ("pql",), "give the expression as pql (text) or as value, not both", "pql-value", key=True)]
         if not isinstance(text, str):
             return [source.problem(where + ("pql",), "pql holds PQL text, a string", "pql-value")]
-        return [_issue(source, where + ("pql",), issue, in_text=True) for issue in check_text(text, catalog)]
+        return [_issue(source, where + ("pql",), issue, in_text=True)
+                for issue in text_issues(text, catalog, tree=expression.get("format") == "pql/json")]
     value = expression.get("value")
     if expression.get("format") == "pql/json":
         return _tree_problems(source, where + ("value",), value, catalog)
     if expression.get("format") == "pql/text" and isinstance(value, str):
-        try:
-            compile_text(value)
-        except PqlError:
-            return []  # beyond the subset pmforge reads: AEP checks it
-        return [_issue(source, where + ("value",), issue, in_text=True) for issue in check_text(value, catalog)]
+        return [_issue(source, where + ("value",), issue, in_text=True) for issue in text_issues(value, catalog, tree=False)]
     return []
+
+
+def text_issues(text: str, catalog: Catalog, *, tree: bool) -> list[PqlIssue]:
+    """What to say about PQL text sent as a tree (``tree``: format pql/json) or as pql/text.
+
+    Outside the subset, text sent as pql/text travels unchecked (AEP judges it); sent as a tree it
+    is an error, as pmforge cannot write the tree. Compiled to a tree, an operator whose pql/json
+    form no public AEP tree confirms is a warning at the operator.
+    """
+    issues = check_text(text, catalog)
+    if any(issue.rule == "pql-unsupported" for issue in issues):
+        if tree:  # pmforge cannot write the tree: an error, which names pql/text
+            return [PqlIssue(issue.offset, issue.message, issue.rule, ERROR) if issue.rule == "pql-unsupported" else issue for issue in issues]
+        return [issue for issue in issues if issue.rule != "pql-unsupported"]  # travels; loose field warnings stay
+    if tree and not any(issue.rule == "pql-syntax" for issue in issues):
+        issues += [PqlIssue(node.offset, unconfirmed_message(node.fn), "pql-unconfirmed", WARNING)
+                   for node in unconfirmed(parse_classified(text))]
+    return sorted(issues)

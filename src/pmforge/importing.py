@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,9 @@ from pmforge.checks import POSTMAN_VARIABLE, course_problems
 from pmforge.lint import structure
 from pmforge.lint.positions import Document, load
 from pmforge.lint.v3_reading import DEFINITION, is_collection, read_collection
+from pmforge.import_values import SANDBOX_VARIABLE, Placeholders
 from pmforge.loading import load_yaml_text, read_text
-from pmforge.model import build_course
+from pmforge.model import DEFAULT_SANDBOX, build_course
 from pmforge.pql.errors import PqlError
 from pmforge.pql.tree import decode
 from pmforge.problems import ERROR, WARNING, Problem
@@ -133,6 +135,15 @@ def _body(body: dict[str, Any] | None) -> dict[str, Any]:
     return {}
 
 
+def _sends_json_implicitly(body: Any, headers: list[dict[str, Any]]) -> bool:
+    """A raw body of language json and no Content-Type: the Postman app sends application/json itself."""
+    if not isinstance(body, dict) or body.get("mode") != "raw" or not str(body.get("raw") or "").strip():
+        return False
+    options = body.get("options")
+    language = options.get("raw", {}).get("language") if isinstance(options, dict) and isinstance(options.get("raw"), dict) else None
+    return language == "json" and not any(str(h.get("key", "")).lower() == "content-type" for h in headers)
+
+
 def _common_headers(requests: list[dict[str, Any]]) -> dict[str, str]:
     """Headers every request sends, same name and value: declared once for the course."""
     if len(requests) < 2:
@@ -165,6 +176,8 @@ class _Importer:
         if len(headers) < len(given):
             self.warn(f"request {out['name']!r}: header rows without a name are not sent, and not imported")
         own = {h["key"]: _header(h) for h in headers if (h["key"], h.get("value")) not in self.shared.items() or set(h) - {"key", "value", "type", "name"}}
+        if _sends_json_implicitly(request.get("body"), headers):
+            own["Content-Type"] = "application/json"  # what Postman adds for a raw JSON body; written out
         if own:
             out["headers"] = own
         out.update(_body(request.get("body")))
@@ -266,20 +279,40 @@ def _read(path: Path) -> tuple[Document | None, list[Problem]]:
     return load(str(path), text)
 
 
+@dataclass(frozen=True)
+class Imported:
+    """The course YAML (None when nothing could be imported), its example roster, and what to say."""
+
+    course: str | None
+    roster: str | None
+    problems: list[Problem]
+
+
+def example_roster_text(sandbox: str) -> str:
+    """Two learners, so that a first build shows each gets their own name, createdBy and sandbox."""
+    return f"ldap,sandbox\nlearner1,{sandbox}\nlearner2,{sandbox}\n"
+
+
 def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
     """The course YAML for an exported collection (a v2.0/v2.1 file or a v3 folder), and warnings
     about what did not carry over."""
+    imported = import_course(path)
+    return imported.course, imported.problems
+
+
+def import_course(path: Path, *, example_roster: str | None = None) -> Imported:
+    """``import_collection``, and the example roster the course names when ``example_roster`` is given."""
     file = str(path)
     document, problems = _read(path)
     if document is None or any(problem.severity == ERROR for problem in problems):
-        return None, problems
+        return Imported(None, None, problems)
     data = document.data
     if structure.file_kind(data) != structure.COLLECTION or not isinstance(data.get("item"), list) or not isinstance(data.get("info"), dict):
-        return None, [Problem(file, 1, 1, "not a Postman collection: expected info and item", "import")]
+        return Imported(None, None, [Problem(file, 1, 1, "not a Postman collection: expected info and item", "import")])
     # The same shape checks as lint: on a broken structure an import would only guess.
     broken = [problem for problem in structure.structure_problems(document, structure.COLLECTION) if problem.rule == "structure"]
     if broken:
-        return None, broken
+        return Imported(None, None, broken)
     importer = _Importer(file)
     importer.shared = _common_headers(_requests(data["item"]))
     course: dict[str, Any] = {"collection": data["info"].get("name") or path.stem}
@@ -289,7 +322,19 @@ def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
     if importer.shared:
         course["headers"] = dict(importer.shared)
     course["folders"] = importer.items(data["item"])
-    course = {**{key: course[key] for key in ("collection", "description") if key in course}, "environment": _variables(course), **course}
+    placeholders = Placeholders()
+    course = placeholders.course(course)
+    for warning in placeholders.warnings:
+        importer.warn(warning)
+    environment = _variables(course)
+    participant = {"ldap": "${ldap}", SANDBOX_VARIABLE: "${sandbox}"}
+    environment = {name: participant.get(name, value) for name, value in environment.items()}
+    front: dict[str, Any] = {key: course[key] for key in ("collection", "description") if key in course}
+    if example_roster is not None:
+        front["example_roster"] = example_roster
+    if placeholders.default_sandbox is not None:
+        front["defaults"] = {"sandbox": placeholders.default_sandbox}
+    course = {**front, "environment": environment, **course}
     for key in _UNSUPPORTED:
         if key in data:
             importer.warn(f"the collection's {key} is not imported")
@@ -297,5 +342,6 @@ def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
     rules = _failing_rules(_dump(course), file)
     if rules:
         header += "# It fails the checks under settings.rules as exported: they are off until it is mended.\n"
-        course = {"collection": course["collection"], "settings": {"rules": dict.fromkeys(rules, "off")}, **course}
-    return header + _dump(course), importer.problems
+        course = {**front, "settings": {"rules": dict.fromkeys(rules, "off")}, **course}
+    roster = example_roster_text(placeholders.default_sandbox or DEFAULT_SANDBOX) if example_roster is not None else None
+    return Imported(header + _dump(course), roster, importer.problems)

@@ -15,9 +15,9 @@ from pmforge.checks import BODY_SCHEMAS, header_document, url_path
 from pmforge.lint.collection import RequestItem
 from pmforge.lint.positions import Document, JsonSyntaxError, PathKey
 from pmforge.lint.rules import RULES
-from pmforge.pql import PqlError, compile_text
 from pmforge.pql.catalog import Catalog, check_text, check_tree
-from pmforge.problems import Problem
+from pmforge.pql.classify import unconfirmed_in_tree, unconfirmed_message
+from pmforge.problems import WARNING, Problem
 from pmforge.validation import schema_problems
 
 _PQL_RULES = ("pql-field", "pql-value")
@@ -86,12 +86,9 @@ def pql_checks(body: Document, catalog: Catalog) -> list[Problem]:
         return []
     where = ("expression", "value")
     if expression.get("format") == "pql/text":
-        try:
-            compile_text(expression["value"])
-        except PqlError:
-            return []  # beyond the subset pmforge reads: AEP checks it
+        # Outside the subset pmforge compiles the text travels; its profile paths are read loosely (warnings).
         return [body.problem(where, f"PQL: {issue.message}", issue.rule, severity=issue.severity, index=issue.offset)
-                for issue in check_text(expression["value"], catalog) if issue.rule in _PQL_RULES]
+                for issue in check_text(expression["value"], catalog) if issue.rule in (*_PQL_RULES, "pql-syntax")]
     if expression.get("format") != "pql/json":
         return []
     try:
@@ -106,8 +103,11 @@ def pql_checks(body: Document, catalog: Catalog) -> list[Problem]:
     if problems:
         return problems
     # Trees outside the compiler's subset are valid AEP; only what it reads is checked.
+    inner = body.inner(where)
     return [body.problem(where, f"PQL: {issue.message}", issue.rule, severity=issue.severity)
-            for issue in check_tree(tree, catalog) if issue.rule in _PQL_RULES]
+            for issue in check_tree(tree, catalog) if issue.rule in _PQL_RULES] + [
+        inner.problem(path + ("fnName",), f"PQL tree: {unconfirmed_message(fn)}", "pql-unconfirmed", severity=WARNING)
+        for path, fn in unconfirmed_in_tree(tree)]
 
 
 def header_checks(document: Document, item: RequestItem) -> list[Problem]:

@@ -40,6 +40,8 @@ _ALL = (
     Rule("pql-tree", ERROR, "a pql/json expression is not a valid PQL tree (pql-tree.schema.json)"),
     Rule("pql-field", ERROR, "a PQL expression names a profile field the catalog does not know, or uses it wrongly"),
     Rule("pql-value", ERROR, "a PQL expression compares a field with a value it cannot hold"),
+    Rule("pql-syntax", ERROR, "pql/text no PQL reader takes: blank, an open string, unpaired brackets, unfinished (text merely outside pmforge's subset is fine)"),
+    Rule("pql-unconfirmed", WARNING, "PQL compiled to pql/json uses an operator (!=, <, notIn, startsWith …) whose tree no public AEP sample confirms; pql/text is the safe choice"),
     Rule("headers", ERROR, "an AEP Platform API request lacks a required header or sends one in the wrong form (headers.schema.json)"),
 )
 

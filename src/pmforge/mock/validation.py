@@ -56,8 +56,10 @@ def schema_errors(name: str, document: Any) -> list[FieldError]:
 def check_pql_text(text: str) -> str | None:
     """An error message for a ``pql/text`` expression, or None if it is accepted.
 
-    The generator's compiler decides. Text it reads must compile; text beyond
-    its subset (``exists``, ``CHAIN`` ...) is accepted, as AEP would judge it.
+    The generator's classification decides (``pmforge.pql.classify``): text it
+    compiles is accepted, and so is text outside its subset (``(Profile) =>``,
+    ``AND``, ``.matches("\\w+")``, ``select``, ``CHAIN`` ...), as AEP would judge it;
+    only plainly broken text (an open string, unpaired brackets, unfinished) is refused.
     """
     if not text.strip():
         return "PQL text is blank"

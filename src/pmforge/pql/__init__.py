@@ -5,8 +5,9 @@ string / integer / decimal / boolean literals and lists of them, ``=`` ``!=``
 ``<`` ``<=`` ``>`` ``>=``, ``in``, ``notIn``, ``and``, ``or``, ``not``, the
 string methods ``equals`` ``contains`` ``startsWith`` ``endsWith``,
 ``isNull()``, ``isNotNull()`` and map lookups ``.get("key")``. Everything else
-is refused by name (``PqlError`` with rule ``pql-unsupported``): send it as
-pql/text instead.
+is outside the subset (``PqlError`` with rule ``pql-unsupported``): send it as
+pql/text instead. Only plainly broken text (blank, an open string, unpaired
+brackets) is a ``pql-syntax`` error; see ``pmforge.pql.classify``.
 
 Of the JSON shapes, ``=``, ``in``, ``and``, ``or``, ``not``, ``equals``,
 ``contains``, ``get`` and ``isNotNull`` are confirmed by real AEP trees; the
@@ -21,6 +22,7 @@ from typing import Any
 
 from pmforge.pql.display import caret
 from pmforge.pql.errors import PqlError, PqlIssue
+from pmforge.pql.classify import parse_classified
 from pmforge.pql.parser import parse
 from pmforge.pql.printer import to_text
 from pmforge.pql.tree import from_json, to_json
@@ -34,7 +36,7 @@ def compile_text(text: str) -> dict[str, Any]:
     Paths hang off ``XDMObject "profile"`` (the form the AEP UI and the course
     use) unless written with ``$1.``, which gives ``parameterReference 1``.
     """
-    return to_json(parse(text))
+    return to_json(parse_classified(text))
 
 
 def explain(tree: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import difflib
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +20,7 @@ from typing import Any
 import jsonschema
 
 from pmforge.pql.errors import ERROR, WARNING, PqlError, PqlIssue
-from pmforge.pql.parser import parse
+from pmforge.pql.classify import parse_classified
 from pmforge.pql.printer import quote
 from pmforge.pql.syntax import (
     COMPARISONS, CONNECTIVES, LIST_TYPE, MEMBERSHIP, ORDERINGS, STRING_METHODS, Apply, Field,
@@ -100,12 +101,58 @@ def validate_catalog_data(data: Any) -> None:
 
 
 def check_text(text: str, catalog: Catalog | None = None) -> list[PqlIssue]:
-    """Problems in PQL text, sorted by offset; a syntax error is returned as an issue too."""
+    """Problems in PQL text, sorted by offset.
+
+    Text pmforge cannot compile is one issue: a ``pql-unsupported`` warning when it is outside the
+    subset (it travels as pql/text, unchecked: AEP judges it), a ``pql-syntax`` error when it is
+    plainly broken.
+    """
+    catalog = load_catalog() if catalog is None else catalog
     try:
-        node = parse(text)
+        node = parse_classified(text)
     except PqlError as error:
-        return [PqlIssue(error.offset, error.message, error.rule)]
-    return check_node(node, load_catalog() if catalog is None else catalog)
+        if error.rule != "pql-unsupported":
+            return [PqlIssue(error.offset, error.message, error.rule, ERROR)]
+        return sorted([PqlIssue(error.offset, error.message, error.rule, WARNING), *loose_field_issues(text, catalog)])
+    return check_node(node, catalog)
+
+
+_LAMBDA = re.compile(r"\(\s*([A-Za-z_]\w*)\s*\)\s*=>")
+_PATH = re.compile(r"(?<![\w.$])(?:\$1|[A-Za-z_]\w*)(?:\.[A-Za-z_]\w*)+")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def loose_field_issues(text: str, catalog: Catalog) -> list[PqlIssue]:
+    """Field checks for text outside the subset, read loosely: warnings, never errors.
+
+    Dotted paths outside string literals are checked when they start at the profile (``$1.``, a
+    lambda's ``(Profile) =>`` parameter, or a top-level field of the catalog such as ``person``);
+    anything else (event variables, ``xEvent``) is not a profile path and is left to AEP. A method
+    call ends a path; a map or an array ends what the catalog can say.
+    """
+    roots = set(_LAMBDA.findall(text)) | {"$1"}
+    blanked = _STRING.sub(lambda match: " " * len(match.group()), text)
+    issues = []
+    for match in _PATH.finditer(blanked):
+        parts, offset = match.group().split("."), match.start()
+        if blanked[match.end():].lstrip().startswith("("):
+            parts = parts[:-1]  # `.matches(…)`: a method, not a field
+        if parts and parts[0] in roots:
+            offset += len(parts[0]) + 1
+            parts = parts[1:]
+        if len(parts) < 2 or catalog.get(parts[0]) is None:
+            continue
+        for depth in range(2, len(parts) + 1):
+            info = catalog.get(".".join(parts[:depth]))
+            if info is None:
+                path = ".".join(parts)
+                guess = catalog.nearest(path)
+                hint = f"; did you mean `{guess}`?" if guess else ""
+                issues.append(PqlIssue(offset, f"unknown field `{path}`{hint} (read loosely: the text is outside the subset)", "pql-field", WARNING))
+                break
+            if info.type in ("map", "array"):
+                break
+    return issues
 
 
 def check_tree(tree: Any, catalog: Catalog | None = None) -> list[PqlIssue]:

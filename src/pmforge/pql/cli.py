@@ -11,7 +11,8 @@ import click
 from pmforge.pql import compile_text, explain
 from pmforge.pql.catalog import check_text, load_catalog
 from pmforge.pql.display import issue_of, line_and_column, render_issue, render_unplaced
-from pmforge.pql.errors import ERROR, PqlError, PqlIssue
+from pmforge.pql.classify import parse_classified, unconfirmed, unconfirmed_message
+from pmforge.pql.errors import ERROR, WARNING, PqlError, PqlIssue
 from pmforge.loading import MAX_DEPTH
 from pmforge.outcome import ExitCode
 from pmforge.problems import Problem
@@ -30,13 +31,23 @@ def pql() -> None:
 def compile_command(text: str, fmt: str) -> None:
     """Print the pql/json tree of PQL TEXT ('-' reads stdin).
 
-    A problem goes to standard error with a caret under it, or, in another --format, to standard output.
+    Text outside the subset pmforge compiles is an error naming pql/text, the form to send it in;
+    an operator whose tree no public AEP sample confirms is a warning. Problems go to standard error
+    with a caret under them, or, in another --format, an error to standard output and warnings to
+    standard error (standard output then holds the tree).
     """
     source = _read(text)
     try:
         tree = compile_text(source)
     except PqlError as error:
         _fail(render_issue(source, issue_of(error)), fmt=fmt, problem=_problem(source, issue_of(error)))
+    warnings = [PqlIssue(node.offset, unconfirmed_message(node.fn), "pql-unconfirmed", WARNING)
+                for node in unconfirmed(parse_classified(source))]
+    if fmt == "text":
+        for issue in warnings:
+            click.echo(render_issue(source, issue), err=True)
+    elif warnings:
+        report([_problem(source, issue) for issue in warnings], fmt=fmt, stream=sys.stderr, checked_files=["<expression>"])
     click.echo(json.dumps(tree, indent=2, ensure_ascii=False))
 
 

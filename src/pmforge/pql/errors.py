@@ -14,14 +14,17 @@ class PqlError(Exception):
     ``offset`` is a 0-based character offset into the PQL text; errors about a
     pql/json tree carry 0 and say where in the tree in ``message``.
     ``rule`` is one of ``pql-syntax``, ``pql-unsupported``, ``pql-field``,
-    ``pql-value``, ``pql-json``, ``pql-catalog``.
+    ``pql-value``, ``pql-json``, ``pql-catalog``. ``broken`` marks a syntax error
+    that no PQL reader gets past (not UTF-8, pmforge's nesting limit), which
+    therefore is never classed as outside the subset.
     """
 
-    def __init__(self, message: str, offset: int = 0, *, rule: str = "pql-syntax") -> None:
+    def __init__(self, message: str, offset: int = 0, *, rule: str = "pql-syntax", broken: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.offset = offset
         self.rule = rule
+        self.broken = broken
 
     def __repr__(self) -> str:
         return f"PqlError({self.message!r}, offset={self.offset}, rule={self.rule!r})"

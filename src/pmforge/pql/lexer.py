@@ -82,7 +82,7 @@ def _read_string(text: str, start: int) -> tuple[str, int]:
         if char == '"':
             value = _join_surrogates(out)
             if any("\ud800" <= c <= "\udfff" for c in value):  # no file or reply can carry half a pair
-                raise PqlError("a `\\u` escape names half of a UTF-16 surrogate pair, not a character", start)
+                raise PqlError("a `\\u` escape names half of a UTF-16 surrogate pair, not a character", start, broken=True)
             return value, pos + 1
         if char != "\\":
             out.append(char)

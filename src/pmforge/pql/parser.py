@@ -23,6 +23,8 @@ from pmforge.pql.syntax import (
 
 _OPERATOR_WORDS = frozenset({"like", "matches", "occurs", "before", "after", "within",
                              "from", "where"}) | TIME_UNITS
+# Words of full PQL the subset lacks, as words or as methods (`.matches(…)`).
+OUTSIDE_WORDS = _OPERATOR_WORDS | RESERVED_WORDS | frozenset({"notEqualTo", "intersects", "subsetOf", "supersetOf", "includes", "distinct", "filter", "map", "topN", "head"})
 _MAX_DIGITS = sys.get_int_max_str_digits()
 # Keywords typed in the wrong case (`AND`, `notin`).
 _CASE_SLIPS = {"and": "and", "or": "or", "not": "not", "in": "in", "notin": "notIn"}
@@ -37,7 +39,7 @@ def parse(text: str) -> Node:
     """Parse PQL text in the pmforge subset; raise ``PqlError`` at the first problem."""
     surrogate = next((at for at, char in enumerate(text) if "\ud800" <= char <= "\udfff"), None)
     if surrogate is not None:  # an argument or stdin that was not UTF-8
-        raise PqlError(f"`\\u{ord(text[surrogate]):04x}` is not a character: the text is not UTF-8", surrogate)
+        raise PqlError(f"`\\u{ord(text[surrogate]):04x}` is not a character: the text is not UTF-8", surrogate, broken=True)
     return _Parser(text).expression()
 
 
@@ -59,7 +61,7 @@ class _Parser:
     def deeper(self, token: Token) -> None:
         self.nesting += 1
         if self.nesting > MAX_NESTING:
-            raise PqlError(f"parentheses and `not`s nested deeper than {MAX_NESTING} levels, pmforge's limit", token.offset)
+            raise PqlError(f"parentheses and `not`s nested deeper than {MAX_NESTING} levels, pmforge's limit", token.offset, broken=True)
 
     # -- token helpers -------------------------------------------------------
 
