@@ -104,7 +104,7 @@ def test_rebuild_replaces_the_whole_directory(cli, course_dir: Path) -> None:
     assert cli("build", "course.yaml", cwd=course_dir).exit_code == 0
     (course_dir / "roster.csv").write_text("ldap\ncarol\n", encoding="utf-8")
     result = cli("build", "course.yaml", cwd=course_dir)
-    assert (result.exit_code, result.stderr) == (0, "wrote 2 files for 1 participants to out\n")
+    assert (result.exit_code, result.stderr) == (0, "wrote 2 files for 1 participant to out\n")
     assert tree(course_dir / "out") == [".pmforge", f"carol/{TEST_STEM}.postman_collection.json", f"carol/{TEST_STEM}.postman_environment.json"]
     assert sorted(p.name for p in course_dir.iterdir()) == ["course.yaml", "out", "roster.csv"]
 

@@ -49,9 +49,9 @@ def test_example_roster_in_a_subfolder_is_read(cli, tmp_path: Path) -> None:
     (folder / "rosters" / "class.csv").write_text("ldap\nalice\n", encoding="utf-8")
     (folder / "inner.csv").write_text("ldap\nbob\n", encoding="utf-8")
     (folder / "rosters" / "link.csv").symlink_to("../inner.csv")  # a link that stays inside is fine
-    assert cli("validate", "course").stderr == "ok: 1 participants checked\n"
+    assert cli("validate", "course").stderr == "ok: 1 participant checked\n"
     course_naming(folder, "rosters/link.csv")
-    assert cli("validate", "course").stderr == "ok: 1 participants checked\n"
+    assert cli("validate", "course").stderr == "ok: 1 participant checked\n"
 
 
 @pytest.mark.parametrize("content", [

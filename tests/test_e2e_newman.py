@@ -175,11 +175,11 @@ def test_rehearse_reports_build_problems_and_exits_1(newman: Path, course_dir: P
     assert result.stderr == "1 problem found; nothing rehearsed.\n"
 
 
-def test_rehearse_without_newman_exits_2_with_an_install_hint(monkeypatch: pytest.MonkeyPatch,
+def test_rehearse_without_newman_exits_3_with_an_install_hint(monkeypatch: pytest.MonkeyPatch,
                                                              tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PMFORGE_NEWMAN", str(tmp_path / "no-such-newman"))
     result = invoke()
-    assert (result.exit_code, result.stdout) == (2, "")
+    assert (result.exit_code, result.stdout) == (3, "")
     assert result.stderr.startswith(f"error: PMFORGE_NEWMAN={tmp_path / 'no-such-newman'} is not an executable file;")
     assert "`npm ci`" in result.stderr and "npm install -g newman@6.2.2" in result.stderr

@@ -150,7 +150,7 @@ def test_rehearse_drill_prints_one_table(newman: Path, tmp_path: Path, monkeypat
         "token expires mid-run            ok 7",
         "second run, same environment     ok 6",
         "fresh import, definition exists  ok 6",
-        "9 scenarios x 1 participants: 9 passed, 0 failed (cells: requests the mock saw)",
+        "9 scenarios x 1 participant: 9 passed, 0 failed (cells: requests the mock saw)",
     ]
 
 
@@ -230,10 +230,10 @@ def test_step_2_alone_without_a_definition_names_step_1(newman: Path, learner: L
                             "SEGMENT_ID empty",)
 
 
-def test_rehearse_drill_without_newman_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rehearse_drill_without_newman_exits_3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PMFORGE_NEWMAN", str(tmp_path / "no-newman"))
     result = CliRunner().invoke(rehearse, ["--drill"], catch_exceptions=False, prog_name="pmforge")
-    assert (result.exit_code, result.stdout) == (2, "")
+    assert (result.exit_code, result.stdout) == (3, "")
     assert result.stderr.startswith(f"error: PMFORGE_NEWMAN={tmp_path / 'no-newman'} is not an executable file; install it")
 
 

@@ -180,7 +180,7 @@ def test_hostile_collection(cli, tmp_path: Path, case: str, expected: str) -> No
     linted = cli("lint", "x.postman_collection.json")
     assert linted.exit_code == 1 and [line for line in linted.stdout.splitlines() if ": error: " in line][0] == expected
     imported = cli("import", "x.postman_collection.json", "-o", "course.yaml")
-    assert (imported.exit_code, imported.stderr) == (1, expected + "\n")
+    assert (imported.exit_code, imported.stderr) == (1, expected + "\n1 problem found; nothing written.\n")
     assert not (tmp_path / "course.yaml").exists()
 
 

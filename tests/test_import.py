@@ -210,14 +210,16 @@ def test_import_never_overwrites_without_force(cli, tmp_path: Path) -> None:
     (tmp_path / "course.yaml").write_text("mine\n", encoding="utf-8")
     result = cli("import", "tiny.json", "-o", "course.yaml")
     assert (result.exit_code, result.stdout, result.stderr) == (
-        1, "", "course.yaml:0:0: error: exists; pmforge import overwrites only with --force [import]\n")
+        1, "", "course.yaml:0:0: error: exists; pmforge import overwrites only with --force [import]\n"
+        "1 problem found; nothing written.\n")
     assert (tmp_path / "course.yaml").read_text(encoding="utf-8") == "mine\n"
     assert not (tmp_path / "course.roster.csv").exists()
     (tmp_path / "course.yaml").unlink()
     (tmp_path / "course.roster.csv").write_text("ldap\nme\n", encoding="utf-8")
     result = cli("import", "tiny.json", "-o", "course.yaml")
     assert (result.exit_code, result.stderr) == (
-        1, "course.roster.csv:0:0: error: exists; pmforge import overwrites only with --force [import]\n")
+        1, "course.roster.csv:0:0: error: exists; pmforge import overwrites only with --force [import]\n"
+        "1 problem found; nothing written.\n")
     assert not (tmp_path / "course.yaml").exists()
     result = cli("import", "tiny.json", "-o", "course.yaml", "--force")
     assert (result.exit_code, result.stderr) == (0, "wrote course.yaml and its example roster course.roster.csv\n")
@@ -287,7 +289,7 @@ def test_recognised_scripts_become_declarations(script: str, expected: dict[str,
 def test_import_cli_writes_yaml_and_reports_bad_json(cli, tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text('{"info": {"name": "x"},\n "item": [}\n', encoding="utf-8")
     result = cli("import", "broken.json", "-o", "course.yaml")
-    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "broken.json:2:11: error: expected a value [json-syntax]\n")
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", "broken.json:2:11: error: expected a value [json-syntax]\n1 problem found; nothing written.\n")
     assert not (tmp_path / "course.yaml").exists()
     (tmp_path / "tiny.json").write_text(json.dumps({"info": {"name": "Tiny", "schema": "x"}, "item": [
         {"name": "Ping", "request": {"method": "GET", "url": "{{HOST}}/ping", "header": []}}]}), encoding="utf-8")
@@ -311,5 +313,6 @@ def test_a_broken_structure_is_refused_with_its_position(cli, tmp_path: Path) ->
         1,
         "",
         "odd.json:3:15: error: a header must be an object, not a string [structure]\n"
-        "odd.json:3:62: error: raw must be a string or null, not a number [structure]\n",
+        "odd.json:3:62: error: raw must be a string or null, not a number [structure]\n"
+        "2 problems found; nothing written.\n",
     )

@@ -55,7 +55,9 @@ def test_oversized_inputs_are_refused_before_reading(cli, course_dir: Path) -> N
     result = cli("lint", "huge.postman_collection.json", cwd=course_dir)
     assert (result.exit_code, result.stdout) == (1, "huge.postman_collection.json:0:0: error: is larger than 64 MB, more than pmforge reads [file-too-large]\n")
     result = cli("import", "huge.postman_collection.json", cwd=course_dir)
-    assert (result.exit_code, result.stderr) == (1, "huge.postman_collection.json:0:0: error: is larger than 64 MB, more than pmforge reads [file-too-large]\n")
+    assert (result.exit_code, result.stderr) == (
+        1, "huge.postman_collection.json:0:0: error: is larger than 64 MB, more than pmforge reads [file-too-large]\n"
+        "1 problem found; nothing written.\n")
     assert not (course_dir / "out").exists()
 
 

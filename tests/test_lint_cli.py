@@ -54,7 +54,7 @@ def test_errors_exit_1_in_text_format(run, folder: Path) -> None:
         f"{path}:84:18: error: x-api-key is the literal '0123456789abcdef', the same for every participant; use a variable such as {{{{API_KEY}}}} [hard-coded-value]",
         f"{path}:92:18: error: x-sandbox-name is the literal 'prod', the same for every participant; use a variable such as {{{{SANDBOX_NAME}}}} [hard-coded-value]",
     ]
-    assert result.stderr == "2 error(s), 0 warning(s) in 3 file(s)\n"
+    assert result.stderr == "2 errors, 0 warnings in 3 files\n"
 
 
 def test_warnings_pass_unless_strict(run, folder: Path) -> None:

@@ -165,7 +165,7 @@ def test_a_waiting_build_runs_after_the_first_one(place: Path) -> None:
     time.sleep(0.5)
     assert second.poll() is None  # still waiting for the lock
     assert first.communicate(input="", timeout=60)[1] == "wrote 4 files for 2 participants to class\n"
-    assert second.communicate(timeout=60) == ("", "wrote 2 files for 1 participants to class\n")
+    assert second.communicate(timeout=60) == ("", "wrote 2 files for 1 participant to class\n")
     assert tree(place / "class") == new
     assert not work_dir(place / "class").exists()
 

@@ -166,7 +166,7 @@ def test_pmforge_newman_may_name_the_executable_of_an_installed_newman(newman: P
     assert (result.exit_code, result.stderr) == (0, ""), result.stdout
 
 
-def test_an_executable_outside_a_newman_package_exits_2(newman: Path, tmp_path: Path,
+def test_an_executable_outside_a_newman_package_exits_3(newman: Path, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     fake = tmp_path / "newman"
     fake.write_text("#!/bin/sh\nexit 0\n", encoding="utf-8")
@@ -174,7 +174,7 @@ def test_an_executable_outside_a_newman_package_exits_2(newman: Path, tmp_path: 
     monkeypatch.setenv("PMFORGE_NEWMAN", str(fake))
     monkeypatch.chdir(tmp_path)
     result = invoke("--roster", str(write_roster(tmp_path / "class.csv", 1)))
-    assert (result.exit_code, result.stdout) == (2, "")
+    assert (result.exit_code, result.stdout) == (3, "")
     assert result.stderr.startswith(f"error: {fake} is not the executable of a Newman package"), result.stderr
 
 

@@ -107,12 +107,12 @@ def test_script_errors_and_failed_tests_come_back_as_newman_gives_them(runners: 
         (1, 1, 1, 3, {"Token": 1})] * 2
 
 
-def test_rehearse_without_the_postman_cli_exits_2_with_an_install_hint(monkeypatch: pytest.MonkeyPatch,
+def test_rehearse_without_the_postman_cli_exits_3_with_an_install_hint(monkeypatch: pytest.MonkeyPatch,
                                                                       tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PMFORGE_POSTMAN", str(tmp_path / "no-such-postman"))
     result = invoke("--runner", "postman")
-    assert (result.exit_code, result.stdout) == (2, "")
+    assert (result.exit_code, result.stdout) == (3, "")
     assert result.stderr.startswith(f"error: PMFORGE_POSTMAN={tmp_path / 'no-such-postman'} is not an executable file;")
     assert "`npm ci`" in result.stderr and f"npm install -g postman-cli@{POSTMAN_CLI_VERSION}" in result.stderr
 

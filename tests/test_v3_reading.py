@@ -152,7 +152,9 @@ def test_import_refuses_a_tree_with_a_broken_file(cli, tmp_path: Path) -> None:
     assert result.stderr.startswith("tree/Get Access Token.request.yaml:2:8: error: YAML syntax error: ")
     assert not (tmp_path / "course.yaml").exists()
     result = cli("import", ".")
-    assert (result.exit_code, result.stderr) == (1, ".:0:0: error: a folder, but no v3 collection: it holds no .resources/definition.yaml [import]\n")
+    assert (result.exit_code, result.stderr) == (
+        1, ".:0:0: error: a folder, but no v3 collection: it holds no .resources/definition.yaml [import]\n"
+        "1 problem found; nothing written.\n")
 
 
 def test_our_v3_tree_lints_clean_and_imports_as_our_v21_file(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from typing import Any, Iterator
 
 from pmforge.checks import used_variables
 from pmforge.model import PLACEHOLDER, Course, EnvVar, Folder, Item, Request
+from pmforge.outcome import counted
 from pmforge.pql import PqlError, explain
 
 # The characters that can start markup in running text (CommonMark and GFM):
@@ -110,7 +111,7 @@ def _success(request: Request) -> list[str]:
     poll = request.poll
     if poll is not None:
         seconds = f"{poll.interval_ms / 1000:g} s"
-        line = f"Postman sends it again every {seconds} (at most {poll.max_polls} times) until {poll.field} is {' or '.join(poll.until)}"
+        line = f"Postman sends it again every {seconds} (at most {counted(poll.max_polls, 'time')}) until {poll.field} is {' or '.join(poll.until)}"
         if poll.fail:
             line += f"; {' or '.join(poll.fail)} means it failed"
         lines.append(line + ".")

@@ -10,10 +10,8 @@ import click
 from pmforge.lint.linter import discover, lint_files
 from pmforge.lint.rules import RULES
 from pmforge.lint.settings import LintConfigError, Settings, load_settings
-from pmforge.problems import ERROR
+from pmforge.outcome import ExitCode, tally
 from pmforge.reporting import fails, format_option, report
-
-EXIT_CLEAN, EXIT_PROBLEMS, EXIT_USAGE = 0, 1, 2
 
 
 def rules_table() -> str:
@@ -38,7 +36,7 @@ def lint(paths: tuple[Path, ...], fmt: str, strict: bool, config: Path | None, l
     """
     if list_rules:
         click.echo(rules_table())
-        sys.exit(EXIT_CLEAN)
+        sys.exit(ExitCode.CLEAN)
     if not paths:
         raise click.UsageError("give at least one file or folder to lint")
     try:
@@ -53,9 +51,8 @@ def lint(paths: tuple[Path, ...], fmt: str, strict: bool, config: Path | None, l
             raise click.UsageError(str(error)) from None
         # A settings file is input like the others: its problem has a place and fails the run.
         report([error.problem], fmt=fmt, stream=sys.stdout, checked_files=[error.problem.file], strict=strict)
-        sys.exit(EXIT_PROBLEMS)
+        sys.exit(ExitCode.PROBLEMS)
     report(problems, fmt=fmt, stream=sys.stdout, checked_files=[str(f) for f in files], strict=strict)
     if fmt == "text" and problems:
-        errors = sum(p.severity == ERROR for p in problems)
-        click.echo(f"{errors} error(s), {len(problems) - errors} warning(s) in {len(files)} file(s)", err=True)
-    sys.exit(EXIT_PROBLEMS if fails(problems, strict=strict) else EXIT_CLEAN)
+        click.echo(tally(problems, len(files)), err=True)
+    sys.exit(ExitCode.PROBLEMS if fails(problems, strict=strict) else ExitCode.CLEAN)

@@ -10,11 +10,14 @@ import click
 
 from pmforge.pql import compile_text, explain
 from pmforge.pql.catalog import check_text, load_catalog
-from pmforge.pql.display import issue_of, render_issue, render_unplaced
+from pmforge.pql.display import issue_of, line_and_column, render_issue, render_unplaced
 from pmforge.pql.classify import parse_classified, unconfirmed, unconfirmed_message
 from pmforge.pql.errors import ERROR, WARNING, PqlError, PqlIssue
 from pmforge.loading import MAX_DEPTH
+from pmforge.outcome import ExitCode
+from pmforge.problems import Problem
 from pmforge.pql.tree import load_tree, nesting_depth
+from pmforge.reporting import format_option, report
 
 
 @click.group("pql")
@@ -24,25 +27,34 @@ def pql() -> None:
 
 @pql.command("compile")
 @click.argument("text")
-def compile_command(text: str) -> None:
+@format_option
+def compile_command(text: str, fmt: str) -> None:
     """Print the pql/json tree of PQL TEXT ('-' reads stdin).
 
     Text outside the subset pmforge compiles is an error naming pql/text, the form to send it in;
-    an operator whose tree no public AEP sample confirms is a warning on stderr.
+    an operator whose tree no public AEP sample confirms is a warning. Problems go to standard error
+    with a caret under them, or, in another --format, an error to standard output and warnings to
+    standard error (standard output then holds the tree).
     """
     source = _read(text)
     try:
         tree = compile_text(source)
     except PqlError as error:
-        _fail(render_issue(source, issue_of(error)))
-    for node in unconfirmed(parse_classified(source)):
-        click.echo(render_issue(source, PqlIssue(node.offset, unconfirmed_message(node.fn), "pql-unconfirmed", WARNING)), err=True)
+        _fail(render_issue(source, issue_of(error)), fmt=fmt, problem=_problem(source, issue_of(error)))
+    warnings = [PqlIssue(node.offset, unconfirmed_message(node.fn), "pql-unconfirmed", WARNING)
+                for node in unconfirmed(parse_classified(source))]
+    if fmt == "text":
+        for issue in warnings:
+            click.echo(render_issue(source, issue), err=True)
+    elif warnings:
+        report([_problem(source, issue) for issue in warnings], fmt=fmt, stream=sys.stderr, checked_files=["<expression>"])
     click.echo(json.dumps(tree, indent=2, ensure_ascii=False))
 
 
 @pql.command("explain")
 @click.argument("tree_json", metavar="JSON")
-def explain_command(tree_json: str) -> None:
+@format_option
+def explain_command(tree_json: str, fmt: str) -> None:
     """Print the PQL text of a pql/json tree ('-' reads stdin).
 
     JSON may also be the double-encoded string found in expression.value.
@@ -51,11 +63,13 @@ def explain_command(tree_json: str) -> None:
     try:
         tree = load_tree(source)
     except PqlError as error:
-        _fail(render_issue(source, issue_of(error), name="<json>"))
+        _fail(render_issue(source, issue_of(error), name="<json>"), fmt=fmt,
+              problem=_problem(source, issue_of(error), name="<json>"))
     try:
         text = explain(tree)
     except PqlError as error:
-        _fail(render_unplaced(issue_of(error), name="<json>"))
+        _fail(render_unplaced(issue_of(error), name="<json>"), fmt=fmt,
+              problem=_problem(None, issue_of(error), name="<json>"))
     click.echo(text)
 
 
@@ -63,18 +77,23 @@ def explain_command(tree_json: str) -> None:
 @click.argument("text")
 @click.option("--fields", "fields_file", type=click.File("r", encoding="utf-8"),
               help="JSON field catalog extension (format: schemas/pql-fields.schema.json).")
-def check_command(text: str, fields_file: Any) -> None:
+@format_option
+def check_command(text: str, fields_file: Any, fmt: str) -> None:
     """Check PQL TEXT against the profile field catalog ('-' reads stdin)."""
     source = _read(text)
     try:
         catalog = load_catalog(_load_extension(fields_file) if fields_file else None)
     except PqlError as error:
-        _fail(render_unplaced(issue_of(error), name=fields_file.name))
+        _fail(render_unplaced(issue_of(error), name=fields_file.name), fmt=fmt,
+              problem=_problem(None, issue_of(error), name=fields_file.name))
     issues = check_text(source, catalog)
-    for issue in issues:
-        click.echo(render_issue(source, issue))
+    if fmt == "text":
+        for issue in issues:
+            click.echo(render_issue(source, issue))
+    else:
+        report([_problem(source, issue) for issue in issues], fmt=fmt, stream=sys.stdout, checked_files=["<expression>"])
     if any(issue.severity == ERROR for issue in issues):
-        raise click.exceptions.Exit(1)
+        raise click.exceptions.Exit(ExitCode.PROBLEMS)
 
 
 def _read(argument: str) -> str:
@@ -101,6 +120,16 @@ def _load_extension(handle: Any) -> Any:
     return data
 
 
-def _fail(message: str) -> None:
-    click.echo(message, err=True)
-    raise click.exceptions.Exit(1)
+def _problem(source: str | None, issue: PqlIssue, *, name: str = "<expression>") -> Problem:
+    """The issue as a Problem for the reporters; with no text to place it in, at line 0."""
+    line, column = line_and_column(source, issue.offset) if source is not None else (0, 0)
+    return Problem(name, line, column, issue.message, issue.rule, issue.severity)
+
+
+def _fail(message: str, *, fmt: str, problem: Problem) -> None:
+    """Text: the caret picture on standard error. Other formats: the problem on standard output."""
+    if fmt == "text":
+        click.echo(message, err=True)
+    else:
+        report([problem], fmt=fmt, stream=sys.stdout, checked_files=[problem.file])
+    raise click.exceptions.Exit(ExitCode.PROBLEMS)

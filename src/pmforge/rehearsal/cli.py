@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from pmforge.problems import has_errors
+from pmforge.outcome import ExitCode, problems_found
 from pmforge.rehearsal.drill import run_drill
 from pmforge.rehearsal.newman import NewmanMissing
 from pmforge.rehearsal.postman_cli import PostmanMissing
@@ -16,9 +16,7 @@ from pmforge.rehearsal.rehearsing import DEFAULT_PARALLEL, DEFAULT_POLL_INTERVAL
 from pmforge.rehearsal.exports import write_junit, write_report
 from pmforge.rehearsal.report import LiveTable
 from pmforge.rehearsal.results import Rehearsal
-from pmforge.reporting import REPORTERS
-
-EXIT_CLEAN, EXIT_FAILED, EXIT_NO_NEWMAN, EXIT_INTERRUPTED = 0, 1, 2, 130
+from pmforge.reporting import format_option, report as report_problems
 
 
 def _terminal(stream: object) -> bool:
@@ -26,13 +24,14 @@ def _terminal(stream: object) -> bool:
     return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
 
 
-def _write_files(result: Rehearsal, junit: Path | None, report: Path | None) -> bool:
+def _write_files(result: Rehearsal, junit: Path | None, report: Path | None, fmt: str) -> bool:
     """Write the requested files; say on stderr what could not be written."""
     problems = write_report(result, report) if report is not None else []
     if junit is not None:
         problem = write_junit(result, junit)
         problems += [problem] if problem else []
-    REPORTERS["text"](problems, sys.stderr)
+    if problems:
+        report_problems(problems, fmt=fmt, stream=sys.stderr)
     return not problems
 
 
@@ -55,34 +54,40 @@ def _write_files(result: Rehearsal, junit: Path | None, report: Path | None) -> 
               help="Write one JUnit XML file: a testsuite per participant, a testcase per assertion.")
 @click.option("--report", type=click.Path(file_okay=False, path_type=Path),
               help="Keep the results as JSON: DIR/rehearsal/summary.json and DIR/rehearsal/<ldap>.json.")
+@format_option
+@click.option("--strict", is_flag=True, help="The build's warnings fail too: nothing is rehearsed.")
 def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_interval_ms: int, polls_to_finish: int,
-             fail_jobs: bool, drill: bool, runner: str, junit: Path | None, report: Path | None) -> None:
+             fail_jobs: bool, drill: bool, runner: str, junit: Path | None, report: Path | None, fmt: str,
+             strict: bool) -> None:
     """Build the class, start a local AEP stand-in, run every participant's collection in Newman (or the
     Postman CLI), and print a row per participant as they finish.
 
     COURSE is a course YAML file or a directory holding course.yaml (default: the bundled course).
-    Exits 1 if the build has problems or any participant fails, 2 if the runner is not installed, 130 on
-    Ctrl-C (after the rows finished so far and a summary; no files are written then).
+    The build's problems are printed in --format: on standard output when they stop the rehearsal, on
+    standard error when they are warnings and the class is rehearsed anyway (the table is on standard output).
+    Exits 1 if the build has errors (or warnings, with --strict) or any participant fails, 3 if the runner is
+    not installed, 130 on Ctrl-C (after the rows finished so far and a summary; no files are written then).
     """
     if drill:
-        sys.exit(run_drill(course, roster, parallel=parallel))
+        sys.exit(run_drill(course, roster, parallel=parallel, fmt=fmt, strict=strict))
     table = LiveTable(sys.stdout, sys.stderr if _terminal(sys.stderr) else None)
     try:
         result = run_rehearsal(course, roster, parallel=parallel, polls_to_finish=polls_to_finish,
-                               fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms, runner=runner, progress=table)
+                               fail_jobs=fail_jobs, poll_interval_ms=poll_interval_ms, runner=runner, progress=table,
+                               strict=strict)
     except (NewmanMissing, PostmanMissing) as error:
         click.echo(f"error: {error}", err=True)
-        sys.exit(EXIT_NO_NEWMAN)
+        sys.exit(ExitCode.MISSING_TOOL)
     if result.problems:
-        REPORTERS["text"](result.problems, sys.stdout)
-        if has_errors(result.problems):
-            count = len(result.problems)
-            click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing rehearsed.", err=True)
-            sys.exit(EXIT_FAILED)
+        report_problems(result.problems, fmt=fmt, stream=sys.stdout, strict=strict)
+        click.echo(problems_found(result.problems, then="nothing rehearsed"), err=True)
+        sys.exit(ExitCode.PROBLEMS)
+    if result.warnings:
+        report_problems(result.warnings, fmt=fmt, stream=sys.stderr)
     table.ended(result)
     if result.interrupted:
         if junit is not None or report is not None:
             click.echo("interrupted: no report written", err=True)
-        sys.exit(EXIT_INTERRUPTED)
-    written = _write_files(result, junit, report)
-    sys.exit(EXIT_CLEAN if result.ok and written else EXIT_FAILED)
+        sys.exit(ExitCode.INTERRUPTED)
+    written = _write_files(result, junit, report, fmt)
+    sys.exit(ExitCode.CLEAN if result.ok and written else ExitCode.PROBLEMS)

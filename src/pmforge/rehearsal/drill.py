@@ -22,10 +22,11 @@ from typing import Any, TextIO
 
 from pmforge import building
 from pmforge.mock import start_mock
-from pmforge.problems import Problem, has_errors
+from pmforge.outcome import ExitCode, counted, problems_found
+from pmforge.problems import Problem
 from pmforge.rehearsal.newman import NewmanMissing, NewmanRun, find_newman, run_newman
 from pmforge.rehearsal.rehearsing import participant_overrides
-from pmforge.reporting import REPORTERS
+from pmforge.reporting import fails, report
 
 DEFAULT_PARALLEL = 4
 POLLS_TO_FINISH = 2
@@ -97,7 +98,7 @@ class Outcome:
         if self.run.exit_code != expected.exit_code:
             found.append(f"newman exited {self.run.exit_code}, expected {expected.exit_code}")
         if self.requests != expected.requests:
-            found.append(f"the mock saw {self.requests} requests, expected {expected.requests}")
+            found.append(f"the mock saw {counted(self.requests, 'request')}, expected {expected.requests}")
         if expected.message and not any(expected.message in text for text in (*self.run.failures, self.run.output)):
             found.append(f"no {expected.message!r} for the learner")
         if expected.exit_code == 0 and self.definitions != 1:
@@ -112,6 +113,7 @@ class Outcome:
 @dataclass
 class Drill:
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # the build's, reported; the drill still ran
     learners: list[str] = field(default_factory=list)
     outcomes: list[Outcome] = field(default_factory=list)
 
@@ -180,8 +182,11 @@ def run_scenario(scenario: Scenario, learner: Learner, *, newman: Path, poll_int
 
 def drill(course_path: Path | None, roster_path: Path | None, *, parallel: int = DEFAULT_PARALLEL,
           newman: Path | None = None, chosen: list[Scenario] | None = None,
-          progress: Callable[[Outcome], None] | None = None) -> Drill:
-    """Build the class in a scratch directory and run every participant through every scenario."""
+          progress: Callable[[Outcome], None] | None = None, strict: bool = False) -> Drill:
+    """Build the class in a scratch directory and run every participant through every scenario.
+
+    The build's warnings come back as ``warnings``; with ``strict`` they stop the drill, in ``problems``.
+    """
     executable = newman or find_newman()
     checked, problems = building.plan(course_path, roster_path)
     if checked is None:
@@ -189,7 +194,7 @@ def drill(course_path: Path | None, roster_path: Path | None, *, parallel: int =
     with tempfile.TemporaryDirectory(prefix="pmforge-drill-") as scratch:
         out = Path(scratch) / "out"
         result = building.build(course_path, roster_path, out)
-        if result.problems:
+        if fails(result.problems, strict=strict):
             return Drill(problems=result.problems)
         everyone = learners(checked, out)
         pairs = [(scenario, learner) for scenario in (chosen or scenarios()) for learner in everyone]
@@ -203,7 +208,7 @@ def drill(course_path: Path | None, roster_path: Path | None, *, parallel: int =
 
         with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(pairs)))) as pool:
             outcomes = list(pool.map(one, pairs))
-    return Drill(learners=[learner.ldap for learner in everyone], outcomes=outcomes)
+    return Drill(warnings=result.problems, learners=[learner.ldap for learner in everyone], outcomes=outcomes)
 
 
 def drill_lines(result: Drill) -> list[str]:
@@ -222,26 +227,31 @@ def drill_lines(result: Drill) -> list[str]:
     for outcome in result.outcomes:
         lines += [f"    {outcome.scenario.name} / {outcome.learner}: {problem}" for problem in outcome.problems]
     failed = sum(1 for outcome in result.outcomes if not outcome.ok)
-    lines.append(f"{len(names)} scenarios x {len(result.learners)} participants: "
+    lines.append(f"{counted(len(names), 'scenario')} x {counted(len(result.learners), 'participant')}: "
                  f"{len(result.outcomes) - failed} passed, {failed} failed (cells: requests the mock saw)")
     return lines
 
 
 def run_drill(course_path: Path | None, roster_path: Path | None, *, parallel: int = DEFAULT_PARALLEL,
-              stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """``pmforge rehearse --drill``: print the table (or the build's problems); the exit code."""
+              stdout: TextIO | None = None, stderr: TextIO | None = None, fmt: str = "text",
+              strict: bool = False) -> ExitCode:
+    """``pmforge rehearse --drill``: print the table (or the build's problems); the exit code.
+
+    Problems that stop the drill go to ``stdout`` in ``fmt``; warnings of a drill that ran go to
+    ``stderr``, as the table is on ``stdout``.
+    """
     out, err = stdout or sys.stdout, stderr or sys.stderr
     try:
-        result = drill(course_path, roster_path, parallel=parallel)
+        result = drill(course_path, roster_path, parallel=parallel, strict=strict)
     except NewmanMissing as error:
         err.write(f"error: {error}\n")
-        return 2
+        return ExitCode.MISSING_TOOL
     if result.problems:
-        REPORTERS["text"](result.problems, out)
-        if has_errors(result.problems):
-            count = len(result.problems)
-            err.write(f"{count} problem{'s' if count != 1 else ''} found; nothing rehearsed.\n")
-            return 1
+        report(result.problems, fmt=fmt, stream=out, strict=strict)
+        err.write(problems_found(result.problems, then="nothing rehearsed") + "\n")
+        return ExitCode.PROBLEMS
+    if result.warnings:
+        report(result.warnings, fmt=fmt, stream=err)
     for line in drill_lines(result):
         out.write(line + "\n")
-    return 0 if result.ok else 1
+    return ExitCode.CLEAN if result.ok else ExitCode.PROBLEMS

@@ -17,6 +17,7 @@ from pmforge.mock import start_mock
 from pmforge.model import Course, Folder, Request
 from pmforge.rehearsal.results import ParticipantResult, Rehearsal
 from pmforge.rehearsal.runners import RUNNERS, Job
+from pmforge.reporting import fails
 from pmforge.roster import Participant
 
 DEFAULT_PARALLEL = 8  # runs in flight; the Node runner spreads them over one worker thread per CPU
@@ -99,14 +100,15 @@ def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: in
              polls_to_finish: int = 2, fail_jobs: bool = False, poll_interval_ms: int = DEFAULT_POLL_INTERVAL_MS,
              newman: Path | None = None, host: str = "127.0.0.1", timeout_s: float = 300.0,
              extra_env: Mapping[str, str] | None = None, runner: str = "newman",
-             progress: Progress | None = None) -> Rehearsal:
+             progress: Progress | None = None, strict: bool = False) -> Rehearsal:
     """Build the class into a scratch directory, then run every participant against one mock with
     ``RUNNERS[runner]``, ``parallel`` runs at a time. Ctrl-C (KeyboardInterrupt) stops the runs and
     returns those finished, with ``interrupted`` set.
 
     ``runner``: "newman" (one Node process), or "postman" for the Postman CLI (``newman`` then names its
     executable). Raises NewmanMissing or PostmanMissing (before building anything) when the runner cannot
-    be found.
+    be found. The build's warnings come back as ``warnings`` and the class is rehearsed; with ``strict``
+    they stop it as errors do, in ``problems``.
     """
     if parallel < 1:
         raise ValueError("parallel must be at least 1")
@@ -125,8 +127,9 @@ def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: in
         with _one_interrupt(), tempfile.TemporaryDirectory(prefix="pmforge-rehearse-") as scratch:
             out_dir = Path(scratch) / "out"
             built = building.build(course_path, roster_path, out_dir)
-            if built.problems:
+            if fails(built.problems, strict=strict):
                 return Rehearsal(problems=built.problems)
+            rehearsal.warnings = built.problems
             with start_mock(host, 0, polls_to_finish=polls_to_finish, fail_jobs=fail_jobs) as mock:
                 jobs = _jobs(out_dir, building.file_stem(course.name), checked.roster.participants,
                              base_url=mock.url, poll_interval_ms=poll_interval_ms, extra_env=extra_env)

@@ -15,15 +15,12 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from pmforge.outcome import counted
 from pmforge.rehearsal.results import ParticipantResult, Rehearsal
 
 COLUMNS = (("requests", 8), ("steps", 5), ("passed", 6), ("failed", 6), ("polls", 5), ("time", 6))
 SLOWEST = 3
 LISTED_FAILING = 10
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}{'' if count == 1 else 's'}"
 
 
 def _width(ldaps: Sequence[str]) -> int:
@@ -48,12 +45,12 @@ def summary_lines(rehearsal: Rehearsal) -> list[str]:
     done = len(rehearsal.results)
     counts = f"{rehearsal.passed} passed, {rehearsal.failed} failed in {rehearsal.wall_s:.1f}s"
     if rehearsal.interrupted:
-        line = f"interrupted: {done} of {_plural(rehearsal.participants, 'participant')} finished: {counts}"
+        line = f"interrupted: {done} of {counted(rehearsal.participants, 'participant')} finished: {counts}"
     else:
-        line = f"{_plural(done, 'participant')}: {counts}"
+        line = f"{counted(done, 'participant')}: {counts}"
     stats = rehearsal.mock_stats
     if stats is not None and stats.count:
-        line += (f"; mock: {_plural(stats.count, 'request')}, median {stats.median_ms:.1f} ms, "
+        line += (f"; mock: {counted(stats.count, 'request')}, median {stats.median_ms:.1f} ms, "
                  f"p99 {stats.p99_ms:.1f} ms")
     lines = [line]
     if done > 1:

@@ -61,6 +61,7 @@ class Rehearsal:
 
     problems: list[Problem] = field(default_factory=list)
     results: list[ParticipantResult] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # the build's, reported; the class still ran
     collection: str = ""
     steps: list[str] = field(default_factory=list)
     participants: int = 0  # in the roster

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import click
 
-from pmforge.reporting import REPORTERS
-from pmforge.problems import has_errors
+from pmforge.building import resolve_course
+from pmforge.outcome import ExitCode, counted, problems_found
+from pmforge.reporting import fails, format_option, report
 from pmforge.teardown.making import teardown as make_teardown
 
 
@@ -18,7 +19,8 @@ from pmforge.teardown.making import teardown as make_teardown
               help="Participants: CSV with a header row, or YAML. Default: the course's example roster.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True,
               help="Directory to write; replaced as a whole once the new files are complete.")
-def teardown(course: Path | None, roster: Path | None, out_dir: Path) -> None:
+@format_option
+def teardown(course: Path | None, roster: Path | None, out_dir: Path, fmt: str) -> None:
     """Write the trainer's teardown to DIR: one collection, one environment to fill in with your own
     credentials, and one iteration data file with a row per participant.
 
@@ -29,10 +31,10 @@ def teardown(course: Path | None, roster: Path | None, out_dir: Path) -> None:
     else; a second run deletes nothing and passes.
     """
     result = make_teardown(course, roster, out_dir)
-    REPORTERS["text"](result.problems, sys.stdout)
-    if has_errors(result.problems):
-        count = len(result.problems)
-        click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing written.", err=True)
-        sys.exit(1)
-    click.echo(f"wrote the teardown for {result.participants} participants to {out_dir}", err=True)
-    sys.exit(0)
+    inputs = [str(resolve_course(course))] + ([str(roster)] if roster is not None else [])
+    report(result.problems, fmt=fmt, stream=sys.stdout, checked_files=inputs)
+    if fails(result.problems):
+        click.echo(problems_found(result.problems, then="nothing written"), err=True)
+        sys.exit(ExitCode.PROBLEMS)
+    click.echo(f"wrote the teardown for {counted(result.participants, 'participant')} to {out_dir}", err=True)
+    sys.exit(ExitCode.CLEAN)

@@ -1,0 +1,70 @@
+"""Issue 10, point 4, end to end through the CLI on the bundled course: secrets by value, not by text.
+
+A roster secret that is a word of the collection's scripts (``test``, ``secret``, ``POST``) raises no
+false alarm in build, validate or lint of the output; a secret holding a quote, backslash and tab is
+found by lint where the export holds it, at the column of its JSON-escaped form.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+STEM = "_Adobe Experience Platform Enablement"
+HOSTILE = 'q"uo\\te\tx-secret'
+
+
+def _roster(path: Path, secrets: list[str]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(["ldap", "sandbox", "CLIENT_SECRET"])
+        writer.writerows([f"user{index}", "prod", secret] for index, secret in enumerate(secrets))
+
+
+def test_words_as_secrets_raise_no_false_alarm(cli, tmp_path: Path) -> None:
+    words = ["test", "secret", "POST"]
+    _roster(tmp_path / "words.csv", words)
+    collection = (tmp_path / "out" / "user0" / f"{STEM}.postman_collection.json")
+    warnings = "".join(
+        f"words.csv:{line}:1: warning: secret CLIENT_SECRET of 'user{line - 2}' is {len(word)} characters long, "
+        "too short to tell from a word; the collection is not searched for it [secret]\n"
+        for line, word in enumerate(words, start=2))
+    validate = cli("validate", "--roster", "words.csv")
+    assert (validate.exit_code, validate.stdout, validate.stderr) == (0, warnings, "ok: 3 participants checked\n")
+    build = cli("build", "--roster", "words.csv")
+    assert (build.exit_code, build.stdout, build.stderr) == (0, warnings, "wrote 6 files for 3 participants to out\n")
+    text = collection.read_text(encoding="utf-8")
+    assert "pm.test(" in text and "POST" in text and "CLIENT_SECRET" in text  # the words are there: no alarm all the same
+    lint = cli("lint", "out")
+    assert (lint.exit_code, lint.stdout, lint.stderr) == (0, "", "")
+
+
+def test_the_roster_keeps_a_hostile_secret_out_of_the_collection(cli, tmp_path: Path) -> None:
+    _roster(tmp_path / "class.csv", [HOSTILE])
+    build = cli("build", "--roster", "class.csv")
+    assert (build.exit_code, build.stdout, build.stderr) == (0, "", "wrote 2 files for 1 participant to out\n")
+    environment = json.loads((tmp_path / "out" / "user0" / f"{STEM}.postman_environment.json").read_text(encoding="utf-8"))
+    assert {"key": "CLIENT_SECRET", "value": HOSTILE, "type": "secret", "enabled": True} in environment["values"]
+    collection = (tmp_path / "out" / "user0" / f"{STEM}.postman_collection.json").read_text(encoding="utf-8")
+    assert json.dumps(HOSTILE)[1:-1] not in collection and HOSTILE not in collection
+
+
+def test_lint_finds_a_hostile_secret_at_its_escaped_column(cli, tmp_path: Path) -> None:
+    _roster(tmp_path / "class.csv", [HOSTILE])
+    assert cli("build", "--roster", "class.csv").exit_code == 0
+    path = tmp_path / "out" / "user0" / f"{STEM}.postman_collection.json"
+    text = path.read_text(encoding="utf-8")
+    # Someone pastes the secret into a request's description, as Postman saves it: JSON-escaped.
+    target = '"description": "'
+    at = text.index(target, text.index('"item"')) + len(target)
+    escaped = json.dumps(HOSTILE)[1:-1]
+    text = text[:at] + escaped + " " + text[at:]
+    path.write_text(text, encoding="utf-8")
+    line = text.count("\n", 0, at) + 1
+    column = at - text.rfind("\n", 0, at)  # 1-based: the first character of the escaped value
+    result = cli("lint", "out/user0")
+    found = [entry for entry in result.stdout.splitlines() if entry.endswith("[secret]")]
+    assert found == [f"out/user0/{STEM}.postman_collection.json:{line}:{column}: error: the value of secret CLIENT_SECRET "
+                     "from an environment is written into the collection; use {{CLIENT_SECRET}} [secret]"]
+    assert result.exit_code == 1
