@@ -7,14 +7,12 @@ which steps ran, and the message a learner reads. The same scenarios make ``rehe
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from pmforge import building
-from pmforge.rehearsal import NewmanMissing, find_newman
 from pmforge.rehearsal.cli import rehearse
 from pmforge.rehearsal.drill import Learner, Outcome, Scenario, learners, run_scenario, scenarios
 
@@ -25,16 +23,6 @@ FIX = ("Check API_KEY, CLIENT_SECRET and SCOPES in your environment against your
 # One token for the run, then per participant one page of the list and a delete (first run) or none (second).
 REQUESTS_PER_TEARDOWN = [1 + 3 + 3, 1 + 3]
 BY_NAME = {scenario.name: scenario for scenario in scenarios()}
-
-
-@pytest.fixture(scope="module")
-def newman() -> Path:
-    try:
-        return find_newman()
-    except NewmanMissing as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"Newman is required under CI: {error}")
-        pytest.skip(str(error))
 
 
 @pytest.fixture(scope="module")
