@@ -95,6 +95,8 @@ def main() -> None:
     repeat = 1
     if args[:1] == ["--repeat"]:
         repeat, args = int(args[1]), args[2:]
+    if not all(arg.isdigit() for arg in args):
+        sys.exit("usage: python bench/build_bench.py [--repeat N] [PARTICIPANTS ...]  (default: 1000 10000)")
     sizes = [int(arg) for arg in args] or [1000, 10000]
     work = Path(tempfile.mkdtemp(prefix="pmforge-bench-"))
     try:
