@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 from click.testing import CliRunner, Result
@@ -74,9 +74,14 @@ def mock() -> Iterator[MockServer]:
 @pytest.fixture(scope="module")
 def newman() -> Path:
     """The pinned Newman; skipped without it, except under CI=true, where it must be there."""
+    return required_tool(find_newman, NewmanMissing, "Newman")
+
+
+def required_tool(find: Callable[[], Path], missing: type[Exception], what: str) -> Path:
+    """An npm-installed tool the tests run; a skip without it, except under CI=true, where it must be there."""
     try:
-        return find_newman()
-    except NewmanMissing as error:
+        return find()
+    except missing as error:
         if os.environ.get("CI") == "true":
-            pytest.fail(f"Newman is required under CI: {error}")
+            pytest.fail(f"{what} is required under CI: {error}")
         pytest.skip(str(error))

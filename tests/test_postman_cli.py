@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
 from pmforge.rehearsal.postman_cli import POSTMAN_CLI_VERSION, PostmanMissing, find_postman, run_postman
-from tests.conftest import REPO
+from tests.conftest import REPO, required_tool
 
 
 def postman_or_skip() -> Path:
     """The Postman CLI; a skip without it, except under CI=true, where it must be there."""
-    try:
-        return find_postman()
-    except PostmanMissing as error:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"the Postman CLI is required under CI: {error}")
-        pytest.skip(str(error))
+    return required_tool(find_postman, PostmanMissing, "the Postman CLI")
 
 
 def test_package_json_pins_the_version_the_code_names() -> None:
