@@ -9,7 +9,6 @@ No secret value reaches a page: a secret shows as "not shown".
 from __future__ import annotations
 
 import json
-import re
 from typing import Any, Iterable, Sequence
 from urllib.parse import quote
 
@@ -18,6 +17,7 @@ from jinja2.sandbox import SandboxedEnvironment
 
 from pmforge import lessons
 from pmforge.checks import strings
+from pmforge.leaks import looks_secret
 from pmforge.model import BODY_KEYS, Course, Request
 from pmforge.problems import Problem
 from pmforge.rendering import fill
@@ -28,7 +28,6 @@ HANDOUT_HTML, HANDOUT_MD = "handout.html.j2", "handout.md.j2"
 MANIFEST = "class.json"  # what the class page is made of, kept so it can be drawn again later
 FORMATS = ("v2.1", "v3")
 # Roster columns a page never shows, whatever the course says about them.
-_SECRET_NAME = re.compile(r"secret|token|password|passwd|private|credential", re.IGNORECASE)
 _NO_DESCRIPTION = "Not described by the course: ask your trainer where this value comes from."
 
 
@@ -132,7 +131,7 @@ class Handouts:
     def _variable(self, entry: dict[str, Any], participant: Participant) -> dict[str, Any]:
         key, value = entry["key"], entry["value"]
         course_variable = self.environment.get(key)
-        hidden = entry["type"] == "secret" or bool(_SECRET_NAME.search(key))
+        hidden = entry["type"] == "secret" or looks_secret(key)
         row: dict[str, Any] = {"name": key, "value": None, "description": course_variable.description if course_variable else ""}
         if key in self.kept_by:
             row["role"] = f"set by step {self.kept_by[key].number}, {self.kept_by[key].name}"

@@ -21,6 +21,7 @@ import yaml
 
 from pmforge.building import check_course
 from pmforge.checks import POSTMAN_VARIABLE
+from pmforge.leaks import looks_secret
 from pmforge.lint import structure
 from pmforge.lint.positions import Document, load
 from pmforge.lint.v3_reading import DEFINITION, is_collection, read_collection
@@ -32,7 +33,6 @@ from pmforge.pql.tree import decode
 from pmforge.problems import ERROR, WARNING, Problem
 from pmforge.validation import schema_problems
 
-_SECRET = re.compile(r"SECRET|TOKEN|PASSWORD|PRIVATE_KEY", re.IGNORECASE)
 _PATH = r"((?:\.[A-Za-z_$][\w$]*|\[\d+\])+)"
 # Lines pmforge writes itself from declarations, in the forms exports use.
 _PARSE = re.compile(r"^(?:var|let|const)\s+(\w+)\s*=\s*(?:JSON\.parse\(responseBody\)|pm\.response\.json\(\));?$")
@@ -235,7 +235,7 @@ def _variables(course: dict[str, Any]) -> dict[str, Any]:
     """Every {{VAR}} the requests use, as an environment variable to fill in."""
     text = json.dumps({key: course[key] for key in ("headers", "folders") if key in course}, ensure_ascii=False)
     names = sorted({name for name in POSTMAN_VARIABLE.findall(text) if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.-]*", name)})
-    return {name: {"value": "", "secret": True} if _SECRET.search(name) else "" for name in names}
+    return {name: {"value": "", "secret": True} if looks_secret(name) else "" for name in names}
 
 
 class _Dumper(yaml.SafeDumper):

@@ -22,6 +22,16 @@ import re
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator
 
+_SECRET_NAME = re.compile(r"secret|token|password|passwd|private|credential", re.IGNORECASE)
+
+
+def looks_secret(name: str) -> bool:
+    """Whether a variable's name says it holds a credential (CLIENT_SECRET, ACCESS_TOKEN, PRIVATE_KEY…).
+
+    For values whose type nobody declared: an import marks such variables secret, a handout hides them.
+    """
+    return bool(_SECRET_NAME.search(name))
+
 PathKey = tuple[Any, ...]
 MIN_LENGTH = 8
 

@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 import click
 
+from pmforge.outcome import counted
 from pmforge.problems import ERROR, WARNING, Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -54,8 +55,7 @@ def junit_reporter(problems: list[Problem], stream: TextIO, checked_files: Seque
         lines = "\n".join(str(p) for p in found)
         if any(p.severity == ERROR for p in found) or strict:
             failures += 1
-            count = f"{len(found)} problem{'s' if len(found) != 1 else ''}"
-            ElementTree.SubElement(case, "failure", message=f"{count}: {found[0].message}", type=rule).text = lines
+            ElementTree.SubElement(case, "failure", message=f"{counted(len(found), 'problem')}: {found[0].message}", type=rule).text = lines
         else:
             ElementTree.SubElement(case, "system-out").text = lines
     for file in clean:
