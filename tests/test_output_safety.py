@@ -382,3 +382,18 @@ def test_a_teardown_into_an_output_a_build_holds_is_a_problem(place: Path, monke
     finally:
         first.communicate(input="", timeout=60)
     assert first.returncode == 0
+
+
+def test_add_file_never_replaces_a_file_pmforge_did_not_write(cli, place: Path) -> None:
+    assert cli("build", "course.yaml", "--roster", "old.csv", "--out", "class", cwd=place).exit_code == 0
+    (place / "class" / "notes.txt").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(OutputError, match="holds a file pmforge did not write; move it away first"):
+        add_file(place / "class", "notes.txt", "theirs\n")
+    assert (place / "class" / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+    assert "notes.txt" not in writing.manifest(place / "class")
+
+
+def test_an_out_whose_work_folder_cannot_be_made_is_refused_at_once(cli, tmp_path: Path) -> None:
+    # /proc accepts no new folder: the lock's folder cannot be made, which must end the build, not spin.
+    result = cli("build", "--out", "/proc/pmforge-cannot-be-here", cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (1, "/proc/pmforge-cannot-be-here:0:0: error: cannot write here: No such file or directory [output]\n")

@@ -9,6 +9,7 @@ command) is there to tell a waiting build whom it waits for.
 from __future__ import annotations
 
 import json
+import errno
 import os
 import socket
 import sys
@@ -87,8 +88,10 @@ class OutputLock:
         deadline = time.monotonic() + wait_s
         while True:
             fd = self._open()
-            if fd is None:
-                continue  # the folder or file went away under us (a holder releasing): try again
+            if fd is None:  # the folder went away under us (a holder releasing it): try again, for a while
+                if time.monotonic() >= deadline:
+                    raise FileNotFoundError(errno.ENOENT, "the lock's folder keeps disappearing", str(self.path.parent))
+                continue
             try:
                 _try_lock(fd)
             except BlockingIOError:
@@ -123,8 +126,8 @@ class OutputLock:
             pass
 
     def _open(self) -> int | None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # cannot be made at all: the caller's OSError
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
             flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NOFOLLOW", 0)
             return os.open(self.path, flags, 0o644)
         except FileNotFoundError:

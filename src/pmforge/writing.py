@@ -295,6 +295,9 @@ def add_file(out_dir: Path, relative: str, data: str | bytes) -> Path:
         known = manifest(target)
         if known is None:
             known = {path for path in (str(p.relative_to(target).as_posix()) for p in target.rglob("*") if p.is_file()) if _LEGACY_FILE.fullmatch(path)}
+        if (destination.exists() or destination.is_symlink()) and str(name) not in known:
+            # Someone else's file: replacing it would hand it to the next build, which would delete it.
+            raise OutputError(Problem(str(out_dir / relative), 0, 0, "holds a file pmforge did not write; move it away first", "output"))
         # The list first, then the file: a kill in between leaves a name without a file, never a file without a name.
         _replace(target / MARKER, _marker_text(known | {str(name)}).encode("utf-8"), work_dir(target))
         destination.parent.mkdir(parents=True, exist_ok=True)
