@@ -316,3 +316,15 @@ def test_a_broken_structure_is_refused_with_its_position(cli, tmp_path: Path) ->
         "odd.json:3:62: error: raw must be a string or null, not a number [structure]\n"
         "2 problems found; nothing written.\n",
     )
+
+
+@pytest.mark.parametrize("output", [".", "", "given"])
+def test_import_to_a_folder_is_refused_and_writes_nothing(cli, tmp_path: Path, output: str) -> None:
+    (tmp_path / "given").mkdir()
+    collection = Path(__file__).parent / "lint_cases" / "clean.postman_collection.json"
+    result = cli("import", str(collection), "-o", output, "--force")
+    shown = output or "."
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == (f"{shown}:0:0: error: is a folder; -o names the course YAML file to write [import]\n"
+                             "1 problem found; nothing written.\n")
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["given"]

@@ -143,7 +143,11 @@ def import_(collection: Path, output: Path | None, force: bool, fmt: str) -> Non
     from pmforge import importing
     from pmforge.writing import write_text_atomically
 
+    if output is not None and (not output.name or output.is_dir()):
+        _refuse([Problem(str(output), 0, 0, "is a folder; -o names the course YAML file to write", "import")], fmt=fmt)
     roster = None if output is None else output.with_name(output.stem + ".roster.csv")
+    if roster is not None and roster.is_dir():
+        _refuse([Problem(str(roster), 0, 0, "is a folder, where import writes the course's example roster", "import")], fmt=fmt)
     imported = importing.import_course(collection, example_roster=None if roster is None else roster.name)
     report(imported.problems, fmt=fmt, stream=sys.stderr, checked_files=[str(collection)])
     if imported.course is None:
