@@ -97,6 +97,8 @@ def _problem(rule: str, severity: str = ERROR) -> Problem:
         ({"no-test": "error"}, _problem("no-test", WARNING), _problem("no-test")),
         # At its default level a rule keeps the severity it was found with.
         ({"pql-field": "error"}, _problem("pql-field", WARNING), _problem("pql-field", WARNING)),
+        # Raised above its default (a course's duplicate name), a rule set to its default level follows it.
+        ({"duplicate-name": "warning"}, _problem("duplicate-name", ERROR), _problem("duplicate-name", WARNING)),
     ],
 )
 def test_one_function_applies_levels(levels: dict[str, str], given: Problem, expected: Problem | None) -> None:

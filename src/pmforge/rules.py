@@ -121,16 +121,19 @@ def apply_levels(problems: Iterable[Problem], levels: dict[str, str]) -> list[Pr
     """The one place levels are applied, for courses and exports alike.
 
     ``levels`` maps rule ids to off, warning or error. A rule switched off drops its problems; a level other
-    than the rule's default becomes the problem's severity. A problem of a rule left at its default keeps the
-    severity it was found with (a deprecated field's warning under an error rule stays a warning).
+    than the problem's severity becomes its severity, except that a problem found below its rule's default keeps
+    its severity when the level only repeats that default (a deprecated field's warning under an error rule stays
+    a warning); a problem raised above its default (a course's duplicate-name error) follows the level.
     """
     kept = []
     for problem in problems:
         level = levels.get(problem.rule)
         if level == OFF:
             continue
-        if level in (WARNING, ERROR) and level != problem.severity and (problem.rule not in RULES or level != RULES[problem.rule].severity):
-            problem = dataclasses.replace(problem, severity=level)
+        if level in (WARNING, ERROR) and level != problem.severity:
+            default = RULES[problem.rule].severity if problem.rule in RULES else None
+            if not (level == default and problem.severity == WARNING):  # a problem found below its rule's default stays
+                problem = dataclasses.replace(problem, severity=level)
         kept.append(problem)
     return kept
 
