@@ -265,12 +265,15 @@ def validate(course_path: Path | None, roster_path: Path | None, *, collection_f
 
 
 def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, with_handouts: bool = False,
-          collection_format: str = "v2.1") -> Result:
-    """Check, render and write every participant's files; on any problem write nothing.
+          collection_format: str = "v2.1", strict: bool = False) -> Result:
+    """Check, render and write every participant's files; on any error (with ``strict``, any problem) write nothing.
 
     ``with_handouts`` adds each participant's handout and zip, and the class page.
     ``collection_format``: "v2.1" (JSON files), "v3" (a Postman git workspace per participant) or "both".
     """
+    def stops(problems: list[Problem]) -> bool:
+        return has_errors(problems) or (strict and bool(problems))
+
     given = [resolve_course(course_path)] + ([roster_path] if roster_path is not None else [])
     refused = refusal(out_dir, given, look_inside=False)
     if refused:
@@ -293,7 +296,7 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
         for participant, files, file_problems in outputs(checked, collection_format):
             problems += file_problems
             participants += 1
-            if has_errors(problems):
+            if stops(problems):
                 continue  # keep checking the rest, so one run reports everything
             if book is not None:
                 files |= book.add(participant, checked.renderer.environment_values(participant), files)
@@ -303,12 +306,12 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
             if book is not None:
                 staging.write_bytes(f"{participant.ldap}.zip", zip_bytes(files))
                 written += 1
-        if book is not None and not has_errors(problems):
+        if book is not None and not stops(problems):
             manifest = book.manifest()
             staging.write(handouts.MANIFEST, canonical(manifest))
             staging.write("index.html", classpage.class_page(manifest))
             written += 2
-        if has_errors(problems):
+        if stops(problems):
             staging.discard()
             return Result(problems, participants=participants)
         staging.commit()

@@ -105,14 +105,11 @@ def build(course: Path | None, roster: Path | None, out_dir: Path, with_handouts
     """
     from pmforge import building
 
-    if strict:  # a warning must stop the build before anything is written: check first
-        checked = building.validate(course, roster, collection_format=collection_format)
-        if fails(checked.problems, strict=True):
-            _finish(checked.problems, fmt=fmt, checked=checked.checked, strict=True, then="nothing written", summary="")
-    result = building.build(course, roster, out_dir, with_handouts=with_handouts, collection_format=collection_format)
+    result = building.build(course, roster, out_dir, with_handouts=with_handouts, collection_format=collection_format,
+                            strict=strict)
     summary = f"wrote {counted(result.files, 'file')} for {counted(result.participants, 'participant')} to {out_dir}"
     inputs = [str(building.resolve_course(course))] + ([str(roster)] if roster is not None else [])
-    _finish(result.problems, fmt=fmt, checked=inputs, strict=False, then="nothing written", summary=summary)
+    _finish(result.problems, fmt=fmt, checked=inputs, strict=strict, then="nothing written", summary=summary)
 
 
 @main.command()
