@@ -291,3 +291,19 @@ def test_a_report_into_a_class_built_with_handouts_draws_its_page_again(newman: 
     # The report's files are the class's own now: building the class again replaces them without a word.
     again = cli("build", "--roster", str(roster), "--handouts", "--out", "out")
     assert (again.exit_code, again.stderr) == (0, "wrote 12 files for 2 participants to out\n"), again.stdout
+
+
+def test_the_postman_cli_runner_masks_a_roster_secret_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_postman_cli import postman_or_skip
+
+    postman_or_skip()
+    monkeypatch.chdir(tmp_path)
+    secret = "s3cr3t-Value-9f1c"
+    roster = write_roster(tmp_path / "class.csv", 1, ",API_KEY,CLIENT_SECRET,IMS_ORG", f",client,{secret},ORG@AdobeOrg")
+    result = invoke(str(secret_course(tmp_path)), "--roster", str(roster), "--runner", "postman",
+                    "--junit", "class.xml", "--report", "out")
+    assert result.exit_code == 1, result.stdout
+    assert "    Get Access Token: token for ***: expected" in result.stdout
+    for text in (result.stdout, *(path.read_text(encoding="utf-8") for path in
+                                  [tmp_path / "class.xml", *(tmp_path / "out" / "rehearsal").iterdir()])):
+        assert secret not in text

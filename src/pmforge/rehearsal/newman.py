@@ -181,20 +181,26 @@ def from_report(report: Mapping[str, Any], exit_code: int, duration_s: float, ou
     failures = tuple(_failure_text(failure) for failure in run.get("failures") or [])
     if run.get("error"):
         failures += (f"collection: {_message(run['error'])}",)
-    checks = tuple(replace(check, name=masked(check.name, secrets),
-                           error=None if check.error is None else masked(check.error, secrets))
-                   for check in _checks(run))
-    return NewmanRun(
+    return masked_run(NewmanRun(
         exit_code=exit_code,
         requests=int((stats.get("requests") or {}).get("total", 0)),
         assertions=int((stats.get("assertions") or {}).get("total", 0)),
         assertions_failed=int((stats.get("assertions") or {}).get("failed", 0)),
-        failures=tuple(masked(failure, secrets) for failure in failures),
+        failures=failures,
         duration_s=duration_s,
         executions=dict(executions),
-        output=masked(output, secrets),
-        checks=checks,
-    )
+        output=output,
+        checks=_checks(run),
+    ), secrets)
+
+
+def masked_run(run: NewmanRun, secrets: Collection[str]) -> NewmanRun:
+    """``run`` with every secret value masked in what it says: failures, checks and output (any runner)."""
+    checks = tuple(replace(check, name=masked(check.name, secrets),
+                           error=None if check.error is None else masked(check.error, secrets))
+                   for check in run.checks)
+    return replace(run, failures=tuple(masked(failure, secrets) for failure in run.failures),
+                   output=masked(run.output, secrets), checks=checks)
 
 
 def run_newman(collection: Path, environment: Path | None = None, *, env_vars: Mapping[str, str] | None = None,

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 # Both reports keep the run under "run"; only what is inside differs.
-from pmforge.rehearsal.newman import Check, NewmanRun, _read_report
+from pmforge.rehearsal.newman import Check, NewmanRun, _read_report, masked_run, secret_values
 from pmforge.rehearsal.postman_cli import find_postman, run_postman
 
 
@@ -109,8 +109,9 @@ def run_postman_collection(collection: Path, environment: Path | None = None, *,
         duration_s = time.perf_counter() - started
         output = completed.stdout + completed.stderr
         run = _read_report(report_path)
+    secrets = secret_values(environment, env_vars)
     if run is not None:
-        return _from_report(run, completed.returncode, duration_s, output)
+        return masked_run(_from_report(run, completed.returncode, duration_s, output), secrets)
     # It stops before writing a report when the collection or environment cannot be loaded.
     last_line = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")
-    return _nothing_reported(completed.returncode, f"wrote no report: {last_line}", duration_s, output)
+    return masked_run(_nothing_reported(completed.returncode, f"wrote no report: {last_line}", duration_s, output), secrets)
