@@ -317,3 +317,11 @@ def test_pql_compile_keeps_the_tree_on_stdout_and_a_warning_on_stderr(cli) -> No
     assert json.loads(result.stderr) == [{
         "file": "<expression>", "line": 1, "column": 12, "severity": "warning", "rule": "pql-unconfirmed",
         "message": "`>`: no public AEP pql/json tree confirms its form, which pmforge infers; pql/text is the safe choice"}]
+
+
+def test_drill_refuses_the_options_it_would_ignore(cli, tmp_path: Path) -> None:
+    result = cli("rehearse", "--drill", "--runner", "postman", "--junit", "j.xml", "--fail-jobs", cwd=tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: --drill sets its own faults and runs Newman: it does not take --runner, --junit, --fail-jobs")
+    assert list(tmp_path.iterdir()) == []

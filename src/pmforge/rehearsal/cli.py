@@ -69,6 +69,13 @@ def rehearse(course: Path | None, roster: Path | None, parallel: int, poll_inter
     not installed, 130 on Ctrl-C (after the rows finished so far and a summary; no files are written then).
     """
     if drill:
+        ignored = [option for option, given in (("--runner", runner != "newman"), ("--junit", junit is not None),
+                                                ("--report", report is not None), ("--fail-jobs", fail_jobs),
+                                                ("--polls-to-finish", polls_to_finish != 2),
+                                                ("--poll-interval-ms", poll_interval_ms != DEFAULT_POLL_INTERVAL_MS))
+                   if given]
+        if ignored:
+            raise click.UsageError(f"--drill sets its own faults and runs Newman: it does not take {', '.join(ignored)}")
         sys.exit(run_drill(course, roster, parallel=parallel, fmt=fmt, strict=strict))
     table = LiveTable(sys.stdout, sys.stderr if _terminal(sys.stderr) else None)
     try:

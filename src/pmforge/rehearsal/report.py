@@ -72,11 +72,6 @@ def table_lines(rehearsal: Rehearsal) -> list[str]:
     return [*lines, *summary_lines(rehearsal)]
 
 
-def print_table(rehearsal: Rehearsal, stream: TextIO) -> None:
-    for line in table_lines(rehearsal):
-        stream.write(line + "\n")
-
-
 class LiveTable:
     """The table as the class runs: the header before anyone starts, a row as each participant finishes,
     the summary at the end. With a terminal as ``status``, a progress line sits under the rows there."""
