@@ -213,3 +213,15 @@ def test_without_an_environment_list_the_trainer_gets_every_variable_shared_by_a
         ("PLATFORM_GATEWAY", "default"), ("IMS", "default"), ("API_KEY", "default"), ("CLIENT_SECRET", "secret"),
         ("IMS_ORG", "default"), ("SCOPES", "default"),
         ("ACCESS_TOKEN", "secret"), ("SEGMENT_ID", "default"), ("JOB_ID", "default"), ("MERGEPOLICY_ID", "default")]
+
+
+def test_a_teardown_never_replaces_a_built_class(cli, tmp_path: Path) -> None:
+    assert cli("build", "--out", "class", cwd=tmp_path).exit_code == 0
+    before = sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "class").rglob("*"))
+    result = cli("teardown", "--out", "class", cwd=tmp_path)
+    assert (result.exit_code, result.stdout) == (
+        1, "class:0:0: error: holds a class pmforge built, not a teardown; give the teardown a folder of its own [output]\n")
+    assert sorted(str(p.relative_to(tmp_path)) for p in (tmp_path / "class").rglob("*")) == before
+    # Its own earlier output is replaced as before.
+    assert cli("teardown", "--out", "td", cwd=tmp_path).exit_code == 0
+    assert cli("teardown", "--out", "td", cwd=tmp_path).exit_code == 0

@@ -16,11 +16,12 @@ from pmforge.rendering import canonical
 from pmforge.teardown.declaration import read_teardown
 from pmforge.teardown.documents import Documents, teardown_documents
 from pmforge.validation import schema_problems
-from pmforge.writing import OutputError, Staging, refusal
+from pmforge.writing import MARKER, OutputError, Staging, manifest, refusal
 
 COLLECTION_SUFFIX = ".postman_collection.json"
 ENVIRONMENT_SUFFIX = ".postman_environment.json"
 DATA_SUFFIX = ".iteration_data.json"
+TEARDOWN_SUFFIXES = (COLLECTION_SUFFIX, ENVIRONMENT_SUFFIX, DATA_SUFFIX)
 
 
 def teardown_files(documents: Documents) -> dict[str, str]:
@@ -76,10 +77,20 @@ def _write(out_dir: Path, files: dict[str, str]) -> Problem | None:
     return None
 
 
+def _class_refusal(out_dir: Path) -> Problem | None:
+    """A class pmforge built is pmforge's to replace, but not with a teardown: that would throw away the class."""
+    if not (out_dir / MARKER).is_file():
+        return None
+    written = manifest(out_dir)
+    if written is None or any("/" in name or not name.endswith(TEARDOWN_SUFFIXES) for name in written):
+        return Problem(str(out_dir), 0, 0, "holds a class pmforge built, not a teardown; give the teardown a folder of its own", "output")
+    return None
+
+
 def teardown(course_path: Path | None, roster_path: Path | None, out_dir: Path) -> Result:
     """Check, build and write the teardown collection, environment and iteration data; on any
     problem write nothing."""
-    unsafe = refusal(out_dir)
+    unsafe = refusal(out_dir) or _class_refusal(out_dir)
     checked, problems = (None, [unsafe]) if unsafe else plan(course_path, roster_path)
     declared, found = read_teardown(checked.course, roster_columns=checked.roster.columns) if checked else (None, [])
     problems += found
