@@ -209,6 +209,7 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
     """For each participant: the files to write (relative path → text) and their problems."""
     stem = file_stem(plan.course.name)
     bodies = _filled_bodies(plan)
+    tree_problems_once = _tree_name_problems(plan.course) if collection_format != "v2.1" else []
     for participant in plan.roster.participants:
         try:
             rendered = plan.renderer.render(participant)
@@ -228,19 +229,37 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
                                                plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule))
             files.update((f"{participant.ldap}/{path}", text) for path, text in tree.items())
             problems += tree_problems
-        problems += _path_problems(plan, participant, files)
+        if tree_problems_once:
+            problems, tree_problems_once = problems + tree_problems_once, []
         yield participant, files, problems
 
 
-def _path_problems(plan: Plan, participant: Participant, files: dict[str, str]) -> list[Problem]:
-    """Names in the paths to write that some file system cannot hold (v3 makes files of folder and request names)."""
+def _unfit_name(part: str) -> str | None:
+    """Why some file system cannot hold this one name of a path, or None."""
+    size = len(part.encode("utf-8", "surrogatepass"))
+    return (f"is {size} bytes long; file systems allow {MAX_NAME_BYTES}" if size > MAX_NAME_BYTES
+            else "is a device name on Windows" if WINDOWS_RESERVED.fullmatch(part)
+            else "ends with a dot or a space, which Windows drops" if part.endswith((".", " ")) else None)
+
+
+def _tree_name_problems(course: Course) -> list[Problem]:
+    """The v3 tree makes files of folder and request names: the same for every participant, so checked once,
+    at the name in the course."""
     problems = []
-    for part in dict.fromkeys(part for path in files for part in path.split("/")):
-        why = (f"is {len(part.encode('utf-8'))} bytes long; file systems allow {MAX_NAME_BYTES}" if len(part.encode("utf-8")) > MAX_NAME_BYTES
-               else "is a device name on Windows" if WINDOWS_RESERVED.fullmatch(part)
-               else "ends with a dot or a space, which Windows drops" if part.endswith((".", " ")) else None)
-        if why:
-            problems.append(Problem(plan.roster.file, participant.line, 1, f"output for {participant.ldap!r}: the file name {part[:60]!r} {why}; rename what it is named after", "output"))
+    why = _unfit_name(v3.file_name(course.name))
+    if why:
+        problems.append(course.source.problem(("collection",), f"the file name {v3.file_name(course.name)[:60]!r} {why}; rename the collection", "output"))
+
+    def visit(items: list[Any]) -> None:
+        for item in items:
+            part = v3.file_name(item.name) + ("" if isinstance(item, Folder) else v3.REQUEST_SUFFIX)
+            why = _unfit_name(part)
+            if why:
+                problems.append(course.source.problem(item.path + ("name",), f"the file name {part[:60]!r} {why}; rename what it is named after", "output"))
+            if isinstance(item, Folder):
+                visit(item.items)
+
+    visit(course.items)
     return problems
 
 
