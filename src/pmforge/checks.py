@@ -43,15 +43,16 @@ def _locator(source: Located, base: PathKey) -> Any:
 
 
 def strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
-    """Every string below ``value``, with its path."""
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from strings(item, path + (key,))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from strings(item, path + (index,))
+    """Every string below ``value``, with its path, in document order."""
+    stack = [(path, value)]
+    while stack:  # a loop, not recursion: an export may nest deeper than Python's stack
+        where, node = stack.pop()
+        if isinstance(node, str):
+            yield where, node
+        elif isinstance(node, dict):
+            stack.extend((where + (key,), item) for key, item in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((where + (index,), item) for index, item in reversed(list(enumerate(node))))
 
 
 def url_path(url: str) -> str:

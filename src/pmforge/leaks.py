@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
+
+from pmforge.checks import strings
 
 _SECRET_NAME = re.compile(r"secret|token|password|passwd|private|credential", re.IGNORECASE)
 
@@ -70,18 +72,6 @@ def environment_secrets(environment: Any) -> list[Secret]:
     return found
 
 
-def _strings(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
-    stack = [(path, value)]
-    while stack:  # a loop, not recursion: an export may nest deeper than Python's stack
-        where, node = stack.pop()
-        if isinstance(node, str):
-            yield where, node
-        elif isinstance(node, dict):
-            stack.extend((where + (key,), item) for key, item in reversed(list(node.items())))
-        elif isinstance(node, list):
-            stack.extend((where + (index,), item) for index, item in reversed(list(enumerate(node))))
-
-
 def find_leaks(data: Any, secrets: Iterable[Secret], *, text: str | None = None) -> list[Leak]:
     """Every string of ``data`` holding a searchable secret's value, in document order.
 
@@ -99,7 +89,7 @@ def find_leaks(data: Any, secrets: Iterable[Secret], *, text: str | None = None)
         return []
     patterns = [(secret, secret.pattern()) for secret in wanted]
     leaks = []
-    for path, string in _strings(data, ()):
+    for path, string in strings(data, ()):
         inner: list[str] | None = None
         for secret, pattern in patterns:
             if secret.value in string and (match := pattern.search(string)):
@@ -129,7 +119,7 @@ def _json_strings(string: str) -> list[str]:
         parsed = json.loads(string)
     except (ValueError, RecursionError):
         return []
-    return [text for _, text in _strings(parsed, ())]
+    return [text for _, text in strings(parsed, ())]
 
 
 def _escaped_offset(string: str, value: str) -> int:
