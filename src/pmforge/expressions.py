@@ -74,10 +74,11 @@ def expression_problems(source: Located, path: PathKey, body: Any, catalog: Cata
     where = path + ("expression",)
     if "pql" in expression:
         text = expression["pql"]
+        # pql: is the course's own key (an export never holds it), so its shape is the course schema's business.
         if "value" in expression:
-            return [source.problem(where + ("pql",), "give the expression as pql (text) or as value, not both", "pql-value", key=True)]
+            return [source.problem(where + ("pql",), "give the expression as pql (text) or as value, not both", "course-schema", key=True)]
         if not isinstance(text, str):
-            return [source.problem(where + ("pql",), "pql holds PQL text, a string", "pql-value")]
+            return [source.problem(where + ("pql",), "pql holds PQL text, a string", "course-schema")]
         return [_issue(source, where + ("pql",), issue, in_text=True)
                 for issue in text_issues(text, catalog, tree=expression.get("format") == "pql/json")]
     value = expression.get("value")
