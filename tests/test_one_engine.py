@@ -195,6 +195,8 @@ AGREEMENTS = [
     ("tests-data", [Change("env", "course", "SANDBOX_NAME", "{{OTHER}}")], False),
     ("bundled", [Change("env", "course", "CLIENT_SECRET", {"value": "hunter2-s3cret-value", "secret": True}),
                  Change("body-key", ("request", 1), "description", "hunter2-s3cret-value")], True),
+    ("bundled", [Change("env", "course", "CLIENT_SECRET", {"value": "hunter2-s3cret-value", "secret": True}),
+                 Change("body-key", ("request", 1), "description", "hunter2-s3cret-value"), Change("rule", "course", "secret", "off")], False),
     ("tests-data", [Change("rule", "course", "headers", "off"), Change("header", "course", "x-api-key", DROP)], False),
     ("tests-data", [Change("rule", "course", "hard-coded-value", "warning"), Change("header", "course", "x-sandbox-name", "prod")], False),
 ]
