@@ -168,7 +168,7 @@ LEVELS = ["off", "warning", "error", False]
 
 # ---------------------------------------------------------------- strategies
 
-_INDEX = st.integers(0, 7)
+_INDEX = st.integers(0, 11)
 _PLACE = st.one_of(st.just("course"), st.tuples(st.just("folder"), _INDEX), st.tuples(st.just("request"), _INDEX))
 _REQUEST = st.tuples(st.just("request"), _INDEX)
 
