@@ -68,7 +68,7 @@ KNOWN = [
     Known("script-set-variable", "validate", "undefined-variable", r"\{\{NEWVAR\}\}"),
     Known("token-script-sets-variable", "validate", "undefined-variable", r"\{\{ACCESS_TOKEN\}\}"),
     Known("warning-hides-rendered-error", "lint", "pql-field", r"`person\.genderr`"),
-    Known("empty-folder-script", "validate", "next-request", r"'Nope'", area="folder"),
+    Known("empty-folder-script", "validate", "next-request", r"setNextRequest names", area="folder"),
     Known("disabled-formdata-variable", "validate", "undefined-variable", r"\{\{UNDEFINED\}\}", area="formdata"),
     Known("expression-without-tree", "validate", "pql-tree", r"PQL tree: value: .* expected object"),
 ]
