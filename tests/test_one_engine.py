@@ -71,7 +71,7 @@ KNOWN = [
     Known("script-set-variable", "validate", "undefined-variable", r"\{\{NEWVAR\}\}"),
     Known("token-script-sets-variable", "validate", "undefined-variable", r"\{\{ACCESS_TOKEN\}\}"),
     Known("warning-hides-rendered-error", "lint", "pql-field", r"`person\.genderr`"),
-    Known("empty-folder-script", "validate", "next-request", r"setNextRequest names", area="folder"),
+    Known("empty-folder-script", "validate", "next-request", r"setNextRequest names"),
     Known("disabled-formdata-variable", "validate", "undefined-variable", r"\{\{UNDEFINED\}\}", area="formdata"),
     Known("expression-without-tree", "validate", "pql-tree", r"PQL tree: value: .* expected object"),
 ]
@@ -128,6 +128,8 @@ DISAGREEMENTS = [
                   Change("expression", ("request", 0), "format", "pql/text"), Change("header", ("request", 1), "Content-Type", "application/json"),
                   Change("raw", ("request", 1), None, '{"expression": {"format": "pql/text", "value": "person.genderr = 1"}}')),
     _disagreement("empty-folder-script", "tests-data", Change("folder", "course", "test", 'pm.execution.setNextRequest("Nope");')),
+    # The real course has empty folders (2. Query Templates, 3. CTAS, 4. Query Scheduling).
+    _disagreement("empty-folder-script", "imported-course", Change("script", ("folder", 4), "test", 'pm.execution.setNextRequest( "Nope" )')),
     _disagreement("disabled-formdata-variable", "v3-course",
                   Change("formdata", ("request", 2), None, [{"key": "note", "value": "{{UNDEFINED}}", "disabled": True}])),
     _disagreement("expression-without-tree", "v3-course", Change("expression", ("request", 5), "type", "PQL")),
