@@ -61,7 +61,8 @@ PQL_OUTSIDE = ['(Profile) => Profile.person.gender = "female"', 'person.gender =
                r'person.name.firstName.matches("^J\w+")', 'select x from xEvent where x.timestamp occurs before today',
                'person.gender = "female" and person.nosuch = 3']
 PQL_BROKEN = ['person.gender = "female', '(person.gender = "female"', "", "   ", 'person.gender =', 'person.gender in ["a"']
-PQL_WRONG = ['person.genderr = "female"', 'person.birthYear = "x"', 'person.gender = 3', 'nosuch.field = "x"']
+PQL_WRONG = ['person.genderr = "female"', 'person.birthYear = "x"', 'person.gender = 3', 'nosuch.field = "x"',
+             'person.name.firstName = ${ldap}', 'person.name.firstName = "${ldap}"', 'person.${ldap} = "x"']
 PQL_TEXTS = PQL_IN_SUBSET + PQL_OUTSIDE + PQL_BROKEN + PQL_WRONG
 TREES: list[Any] = [
     TRUE_TREE, _tree('person.gender = "female"'), _tree('person.birthYear > 1990'), _tree('person.genderr = "female"'),
@@ -96,7 +97,7 @@ HEADER_FAMILIES: list[tuple[list[str], list[Any]]] = [
 SECRET_VALUE = "hunter2-s3cret-value"
 TEXTS = ["${ldap} - test", "ldap - test", "{{ldap}} - test", "${ldap}", "", "plain", "--aepUserLdap--", 5, None, True,
          "{{UNDEFINED}}", "{{SEGMENT_ID}}", "{{$guid}}", SECRET_VALUE, "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abcdefghijkl",
-         "p8e-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "${nosuch}", "$${ldap}", [], {}]
+         "p8e-ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", "${nosuch}", "$${ldap}", [], {}, float("nan"), float("inf")]
 BODY_KEYS_POOL: list[tuple[list[str], list[Any]]] = [
     (["name", "description", "createdBy", "segmentId", "nmae", "nonsense"], TEXTS),
     (["schema"], [{"name": "_xdm.context.profile"}, {"name": "_xdm.context.experienceevent"}, {}, {"name": 5},
