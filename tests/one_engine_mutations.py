@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import yaml
 from hypothesis import strategies as st
@@ -339,9 +339,7 @@ class Outcome:
     lint: list[Problem] | None  # None: the course cannot be rendered (it never reaches lint)
     why_not: str = ""
     files: list[Path] = field(default_factory=list)
-
-    def errors(self, side: str) -> list[Problem]:
-        return [p for p in (self.validate if side == "validate" else self.lint or []) if p.severity == ERROR]
+    course: dict[str, Any] = field(default_factory=dict)  # as written
 
 
 def outcome(folder: Path, data: dict[str, Any]) -> Outcome:
@@ -355,7 +353,7 @@ def outcome(folder: Path, data: dict[str, Any]) -> Outcome:
     try:
         settings = load_settings(course)
     except LintConfigError:
-        return Outcome(validated, None, "lint refuses the settings")
+        return Outcome(validated, None, "lint refuses the settings", course=data)
     if not any(p.severity == ERROR for p in validated):
         result = building.build(course, roster, folder / "out")
         assert not any(p.severity == ERROR for p in result.problems), result.problems
@@ -363,15 +361,15 @@ def outcome(folder: Path, data: dict[str, Any]) -> Outcome:
     else:
         loaded, _ = building.load_course(course)
         if loaded is None:
-            return Outcome(validated, None, "the course does not load")
+            return Outcome(validated, None, "the course does not load", course=data)
         try:
             rendered = Renderer(loaded).render(PARTICIPANT)
         except Exception as error:  # noqa: BLE001 - a refused course need not render; build never tries
-            return Outcome(validated, None, f"the course does not render: {type(error).__name__}")
+            return Outcome(validated, None, f"the course does not render: {type(error).__name__}", course=data)
         files = [folder / "c.postman_collection.json", folder / "c.postman_environment.json"]
         files[0].write_text(canonical(rendered.collection), encoding="utf-8")
         files[1].write_text(canonical(rendered.environment), encoding="utf-8")
-    return Outcome(validated, list(lint_files(files, settings=settings)), files=files)
+    return Outcome(validated, list(lint_files(files, settings=settings)), files=files, course=data)
 
 
 # ---------------------------------------------------------------- the property
@@ -384,11 +382,11 @@ class Known:
     side: str  # "validate": validate refuses, lint accepts; "lint": the other way round
     rule: str
     message: str  # a regular expression, searched
-    area: str | None = None  # only where a change of this area is made
+    when: Callable[[dict[str, Any]], bool] | None = None  # only in a course (as written) this holds for
 
-    def explains(self, problem: Problem, changes: list[Change]) -> bool:
+    def explains(self, problem: Problem, course: dict[str, Any]) -> bool:
         return (problem.rule == self.rule and re.search(self.message, problem.message) is not None
-                and (self.area is None or any(change.area == self.area for change in changes)))
+                and (self.when is None or self.when(course)))
 
 
 def course_only(problems: list[Problem]) -> list[Problem]:
@@ -402,7 +400,7 @@ def _refusing(problems: list[Problem]) -> list[Problem]:
     return [p for p in problems if p.severity == ERROR and p.rule != "duplicate-name" and not course_only([p])]
 
 
-def judge(result: Outcome, known: list[Known], changes: list[Change]) -> tuple[str, list[str]]:
+def judge(result: Outcome, known: list[Known]) -> tuple[str, list[str]]:
     """(how the example was compared, what disagrees): nothing disagrees when the verdicts agree, or
     disagree only as ``known`` says.
 
@@ -417,7 +415,7 @@ def judge(result: Outcome, known: list[Known], changes: list[Change]) -> tuple[s
     trouble = []
     if bool(validate) != bool(lint) and not (stopped and not validate):
         side, errors = ("validate", validate) if validate else ("lint", lint)
-        unexplained = [p for p in errors if not any(k.side == side and k.explains(p, changes) for k in known)]
+        unexplained = [p for p in errors if not any(k.side == side and k.explains(p, result.course) for k in known)]
         other = "lint accepts" if side == "validate" else "validate accepts"
         trouble += [f"{side} refuses, {other}: {p}" for p in unexplained]
     named = {side: any(p.rule == "duplicate-name" for p in problems) for side, problems in (("validate", result.validate), ("lint", result.lint))}

@@ -31,7 +31,7 @@ from pmforge.lint import lint_files
 from pmforge.lint.settings import load_settings
 from pmforge.problems import has_errors
 from tests.conftest import shared_file
-from tests.one_engine_mutations import DROP, TRUE_TREE, Change, Known, apply, judge, mutations, outcome, requests_of
+from tests.one_engine_mutations import DROP, TRUE_TREE, Change, Known, apply, folders_of, judge, mutations, outcome, requests_of
 from tests.test_import import SAMPLES
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -63,6 +63,14 @@ def _base(name: str) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- disagreements found on main, each named
 
+def _an_empty_folder(course: dict[str, Any]) -> bool:
+    return any(not folder.get("requests") for folder in folders_of(course))
+
+
+def _a_disabled_formdata_entry(course: dict[str, Any]) -> bool:
+    return any(entry.get("disabled") for request in requests_of(course) for entry in request.get("formdata") or [] if isinstance(entry, dict))
+
+
 KNOWN = [
     Known("lint-drops-headers-error", "validate", "headers", r"content-type not allowed here|headers\.authorization: .* does not have the expected form"),
     Known("dynamic-variable", "validate", "undefined-variable", r"\{\{ *\$\w+ *\}\}"),
@@ -71,8 +79,8 @@ KNOWN = [
     Known("script-set-variable", "validate", "undefined-variable", r"\{\{NEWVAR\}\}"),
     Known("token-script-sets-variable", "validate", "undefined-variable", r"\{\{ACCESS_TOKEN\}\}"),
     Known("warning-hides-rendered-error", "lint", "pql-field", r"`person\.genderr`"),
-    Known("empty-folder-script", "validate", "next-request", r"setNextRequest names"),
-    Known("disabled-formdata-variable", "validate", "undefined-variable", r"\{\{UNDEFINED\}\}", area="formdata"),
+    Known("empty-folder-script", "validate", "next-request", r"setNextRequest names", when=_an_empty_folder),
+    Known("disabled-formdata-variable", "validate", "undefined-variable", r"\{\{UNDEFINED\}\}", when=_a_disabled_formdata_entry),
     Known("expression-without-tree", "validate", "pql-tree", r"PQL tree: value: .* expected object"),
 ]
 
@@ -139,9 +147,9 @@ DISAGREEMENTS = [
 @pytest.mark.parametrize(("name", "base", "changes"), DISAGREEMENTS)
 def test_a_disagreement_found(name: str, base: str, changes: list[Change], tmp_path: Path) -> None:
     result = outcome(tmp_path / "course", apply(_base(base), changes))
-    how, trouble = judge(result, [], changes)
+    how, trouble = judge(result, [])
     assert how == "compared"
-    assert judge(result, [known for known in KNOWN if known.name == name], changes) == (how, [])  # the case shows what its name says
+    assert judge(result, [known for known in KNOWN if known.name == name]) == (how, [])  # the case shows what its name says
     if trouble:
         raise Disagreement("\n".join(trouble))
 
@@ -224,7 +232,7 @@ AGREEMENTS = [
 def test_an_area_both_sides_check(base: str, changes: list[Change], refused: bool, tmp_path: Path) -> None:
     result = outcome(tmp_path / "course", apply(_base(base), changes))
     assert (has_errors(result.validate), has_errors(result.lint or [])) == (refused, refused)
-    assert judge(result, KNOWN, changes) == ("compared one way" if any(p.rule == "duplicate-name" and p.severity == "error" for p in result.validate) else "compared", [])
+    assert judge(result, KNOWN) == ("compared one way" if any(p.rule == "duplicate-name" and p.severity == "error" for p in result.validate) else "compared", [])
 
 
 COURSE_ONLY = [
@@ -241,7 +249,7 @@ def test_a_course_only_refusal_is_compared_one_way(base: str, changes: list[Chan
     # under pql/json, a token request that keeps no token) is not in the output lint reads: not compared both ways.
     result = outcome(tmp_path / "course", apply(_base(base), changes))
     assert [p.rule for p in result.validate if p.severity == "error"] == [rule]
-    assert judge(result, [], changes)[1] == []
+    assert judge(result, [])[1] == []
 
 
 # ---------------------------------------------------------------- the property
@@ -256,7 +264,7 @@ def test_validate_and_lint_give_one_verdict(base: str, tmp_path_factory: pytest.
               suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
     @given(mutations())
     def agree(changes: list[Change]) -> None:
-        how, trouble = judge(outcome(work / str(sum(seen.values())), apply(data, changes)), KNOWN, changes)
+        how, trouble = judge(outcome(work / str(sum(seen.values())), apply(data, changes)), KNOWN)
         seen[how] += 1
         assert trouble == []
 
