@@ -67,6 +67,16 @@ def _an_empty_folder(course: dict[str, Any]) -> bool:
     return any(not folder.get("requests") for folder in folders_of(course))
 
 
+def _an_empty_body(course: dict[str, Any]) -> bool:
+    """A form, formdata, raw or file body that sends nothing ({}, [], blank text)."""
+    bodies = [request[key] for request in requests_of(course) for key in ("form", "formdata", "raw", "file") if key in request]
+    return any(not (body.strip() if isinstance(body, str) else body) for body in bodies)
+
+
+def _a_token_request(course: dict[str, Any]) -> bool:
+    return "token" in (course.get("resilience") or {})
+
+
 def _a_disabled_formdata_entry(course: dict[str, Any]) -> bool:
     return any(entry.get("disabled") for request in requests_of(course) for entry in request.get("formdata") or [] if isinstance(entry, dict))
 
@@ -75,9 +85,10 @@ KNOWN = [
     Known("lint-drops-headers-error", "validate", "headers", r"content-type not allowed here|headers\.authorization: .* does not have the expected form"),
     Known("dynamic-variable", "validate", "undefined-variable", r"\{\{ *\$\w+ *\}\}"),
     Known("spaced-variable", "validate", "undefined-variable", r"\{\{ \S+ \}\}"),
-    Known("empty-body", "validate", "headers", r"missing required field 'content-type'|headers\.content-type: must be 'application/x-www-form-urlencoded'"),
+    Known("empty-body", "validate", "headers", r"missing required field 'content-type'|headers\.content-type: must be 'application/x-www-form-urlencoded'",
+          when=_an_empty_body),
     Known("script-set-variable", "validate", "undefined-variable", r"\{\{NEWVAR\}\}"),
-    Known("token-script-sets-variable", "validate", "undefined-variable", r"\{\{ACCESS_TOKEN\}\}"),
+    Known("token-script-sets-variable", "validate", "undefined-variable", r"\{\{ACCESS_TOKEN\}\}", when=_a_token_request),
     Known("warning-hides-rendered-error", "lint", "pql-field", r"`person\.genderr`"),
     Known("empty-folder-script", "validate", "next-request", r"setNextRequest names", when=_an_empty_folder),
     Known("disabled-formdata-variable", "validate", "undefined-variable", r"\{\{UNDEFINED\}\}", when=_a_disabled_formdata_entry),
