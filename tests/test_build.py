@@ -158,9 +158,9 @@ def test_course_settings_switch_rules_down_or_off(cli, course_dir: Path) -> None
     result = cli("build", "course.yaml", cwd=course_dir)
     assert (result.exit_code, result.stdout, result.stderr) == (
         0,
-        # What lint says of the output, build says of the course (the lint rule's own warning, at the value).
-        "course.yaml:43:19: warning: request 'Read': headers: content-type not allowed here [headers]\n"
-        "course.yaml:43:33: warning: GET request 'Read' has no body but sends Content-Type [content-type-without-body]\n",
+        # What lint says of the output, build says of the course (the lint rule's own warning, at the header's key).
+        "course.yaml:43:19: warning: GET request 'Read' has no body but sends Content-Type [content-type-without-body]\n"
+        "course.yaml:43:19: warning: request 'Read': headers: content-type not allowed here [headers]\n",
         "wrote 4 files for 2 participants to out\n",
     )
     course.write_text(text.replace("defaults:\n", "settings:\n  rules: {headers: off, content-type-without-body: off}\ndefaults:\n"), encoding="utf-8")
