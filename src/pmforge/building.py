@@ -15,9 +15,10 @@ from pmforge.checks import BODY_SCHEMAS, catalog_problems, course_problems, enco
 from pmforge.course_document import CourseDocument, rendered_problems
 from pmforge.rules import apply_levels, course_levels
 from pmforge.loading import load_yaml_file
+from pmforge.lint.linter import without_repeats
 from pmforge.lint.settings import LintConfigError, settings_from_mapping
 from pmforge.leaks import environment_secrets, find_leaks
-from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Request, build_course
+from pmforge.model import PLACEHOLDER, Course, Folder, Request, build_course
 from pmforge.problems import WARNING, Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical, fill
 from pmforge.resources import bundled_course
@@ -118,9 +119,9 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
     problems += schema_problems(rendered.collection, "postman-collection.schema.json", locate, rule="postman-schema")
     catalog, _ = catalog_problems(course)
     if catalog is not None:
-        # Each finding once: a header set on a folder lands in every request of it, and is one line to fix.
+        # Each finding once, as lint says it (a header set on a folder lands in every request of it, one line to fix).
         found = rendered_problems(course, document, rendered.environment, catalog)
-        problems += list(dict.fromkeys(apply_levels(found, course_levels(course.rules))))
+        problems += list(without_repeats(sorted(apply_levels(found, course_levels(course.rules)))))
     return problems, renderer
 
 
@@ -171,23 +172,6 @@ def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, b
     return problems
 
 
-def _source_path(course: Course, path: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Where in the course file the collection's field at ``path`` comes from, as near as items tell."""
-    found: tuple[Any, ...] = ()
-    items: list[Any] = course.items
-    rest = path
-    while len(rest) >= 2 and rest[0] == "item" and isinstance(rest[1], int) and rest[1] < len(items):
-        item = items[rest[1]]
-        found, rest = item.path, rest[2:]
-        items = item.items if isinstance(item, Folder) else []
-    if rest[:2] == ("request", "body") and found:
-        written = course.source.data
-        for part in found:
-            written = written[part]
-        found += next(((key,) for key in BODY_KEYS if key in written), ())
-    return found
-
-
 def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, collection_text: str) -> list[Problem]:
     secrets = environment_secrets(rendered.environment)
     problems = [
@@ -196,10 +180,15 @@ def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, c
                 "secret", WARNING)
         for secret in secrets if not secret.searchable
     ]
-    for leak in find_leaks(rendered.collection, secrets, text=collection_text):
+    leaks = find_leaks(rendered.collection, secrets, text=collection_text)
+    # Where a leak lands in the course: the source map turns its place in the output into the course key it fills.
+    if not leaks:
+        return problems
+    document = CourseDocument(plan.course, rendered.collection, plan.renderer.source_map, participant.fields())
+    for leak in leaks:
         where = "/".join(map(str, leak.path))
         message = f"the value of secret {leak.secret.name} of {participant.ldap!r} ({plan.roster.file} line {participant.line}) would be written into the collection at {where}"
-        problems.append(plan.course.source.problem(_source_path(plan.course, leak.path), message, "secret"))
+        problems.append(document.problem(leak.path, message, "secret", index=leak.offset))
     return problems
 
 
