@@ -133,6 +133,7 @@ def test_a_leaked_secret_in_a_raw_body_points_at_its_placeholder(cli, course_dir
 
 
 def test_the_renderer_records_where_each_value_lands(course_dir: Path) -> None:
+    edit_course(course_dir, [(READ, READ + "        scripts: {test: \"pm.test('read', () => {});\"}\n")])
     course, _ = building.load_course(course_dir / "course.yaml")
     assert course is not None
     renderer = building.Renderer(course)
@@ -145,5 +146,11 @@ def test_the_renderer_records_where_each_value_lands(course_dir: Path) -> None:
     # pmforge's own script lines belong to the request they are written for.
     events = rendered.collection["item"][0]["item"][0]["event"]
     assert document.yaml_path(("item", 0, "item", 0, "event", len(events) - 1, "script", "exec", 0)) == (create, False)
+    # In one script, pmforge's lines (the reply's checks) and then the author's, which map to the course script.
+    read = ("folders", 0, "requests", 1)
+    test = rendered.collection["item"][0]["item"][1]["event"][-1]["script"]["exec"]
+    assert test[-1] == "pm.test('read', () => {});"
+    assert document.yaml_path(("item", 0, "item", 1, "event", 1, "script", "exec", 0)) == (read, False)
+    assert document.yaml_path(("item", 0, "item", 1, "event", 1, "script", "exec", len(test) - 1)) == (read + ("scripts", "test"), True)
     # The path segments of the URL, each at its offset in the course's url.
     assert document.position(("item", 0, "item", 0, "request", "url", "path", 3)) == (24, _column(course_dir, 24, "segment/")) == (24, 50)

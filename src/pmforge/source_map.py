@@ -96,7 +96,7 @@ def marked_lines(lines: list[str], script: str | None, script_path: PathKey, tra
     marked = list(lines[:first])
     at = 0
     for line in own:
-        marked.append(trace(line, Origin(script_path, start=at), Origin(script_path, exact=False)))
+        marked.append(trace(line, Origin(script_path, start=at)))  # pmforge's lines before them map to the item
         at += len(line) + 1
     return marked
 
