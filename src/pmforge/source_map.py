@@ -120,4 +120,3 @@ def unfilled_index(course_text: str, index: int, fields: dict[str, str]) -> int:
     return at + index - filled
 
 
-Mark = Callable[..., Any]
