@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 
 from pmforge import rules
 from pmforge.lint import structure
@@ -21,7 +22,6 @@ from pmforge.problems import Problem
 COLLECTION_SUFFIX = ".postman_collection.json"
 ENVIRONMENT_SUFFIX = ".postman_environment.json"
 _SKIPPED_FOLDERS = {"node_modules", "__pycache__"}
-Check = Callable[[Context], list[Problem]]
 
 
 def discover(paths: Iterable[Path]) -> list[Path]:
@@ -94,18 +94,21 @@ def lint_document(document: Document, kind: str | None, *, environment: set[str]
         return [document.problem((), "neither a Postman collection (info, item) nor an environment (values)", "file-kind")]
     context = Context(document, kind, environment, catalog, secrets)
     checks = document_checks()
-    problems = checks.pop(structure.__name__)(context)
-    # The content rules read the structure as Postman defines it; on a broken one they would guess.
-    if kind == structure.COLLECTION and not any(problem.rule == "structure" for problem in problems):
-        for check in checks.values():
-            problems += check(context)
+    problems = checks.pop(structure.__name__).check(context)
+    # The other rules read the structure as Postman defines it; on a broken one they would guess.
+    if not any(problem.rule == "structure" for problem in problems):
+        for module in checks.values():
+            if kind in getattr(module, "KINDS", (structure.COLLECTION,)):
+                problems += module.check(context)
     return problems
 
 
-def document_checks() -> dict[str, Check]:
-    """The checks the registry names (``Rule.check``), by module, in registry order: a family's rules share one."""
+def document_checks() -> dict[str, ModuleType]:
+    """The modules the registry names (``Rule.check``), in registry order: a family's rules share one.
+
+    Each has ``check(context)``; it runs on collections, or on the kinds of file its ``KINDS`` names."""
     names = dict.fromkeys(rule.check for rule in rules.RULES.values() if rule.check)
-    return {name: importlib.import_module(name).check for name in names}
+    return {name: importlib.import_module(name) for name in names}
 
 
 def without_repeats(problems: list[Problem]) -> Iterator[Problem]:

@@ -25,6 +25,7 @@ SCHEMA_URLS = {
     for host in ("getpostman", "postman") for version in ("v2.0.0", "v2.1.0")
 }
 LISTEN = ("prerequest", "test")
+KINDS = (COLLECTION, ENVIRONMENT)  # the files this module's check runs on
 
 _VARIABLE = ("id", "key", "value", "type", "name", "description", "system", "disabled")
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -106,7 +107,7 @@ def environment_root(data: Any) -> tuple[Any, PathKey]:
 
 def check(context: Context) -> list[Problem]:
     """The rules of this module (structure, unknown-key, event-listen, collection-version): the linter runs them first,
-    on collections and environments alike, and the other document rules only on a collection they pass."""
+    on collections and environments alike, and the other document rules only on a file they pass."""
     return structure_problems(context.document, context.kind)
 
 

@@ -1,4 +1,5 @@
-"""secret: a token, client secret or private key written into the collection, by its form or by an environment's value."""
+"""secret: a token, client secret or private key written into the collection, by its form or by an environment's value;
+in an environment, a secret value too short to search for (a warning, as ``build`` gives)."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ import re
 from typing import Any
 
 from pmforge.checks import strings
-from pmforge.leaks import find_leaks
+from pmforge.leaks import environment_secrets, find_leaks
 from pmforge.lint.context import Context, problem
 from pmforge.lint.positions import Document, PathKey
-from pmforge.problems import Problem
+from pmforge.lint.structure import COLLECTION, ENVIRONMENT, environment_root
+from pmforge.problems import WARNING, Problem
+
+KINDS = (COLLECTION, ENVIRONMENT)
 
 _ANYWHERE = (
     (re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----"), "a private key"),
@@ -26,6 +30,8 @@ _VARIABLE_SPAN = re.compile(r"\{\{[^{}]*\}\}")
 
 
 def check(context: Context) -> list[Problem]:
+    if context.kind == ENVIRONMENT:
+        return _unsearched(context.document)
     problems = _by_form(context.document)
     flagged = {found.line for found in problems}  # a token the patterns already named is not named twice
     return problems + [found for found in _by_value(context) if found.line not in flagged]
@@ -52,6 +58,17 @@ def _by_value(context: Context) -> list[Problem]:
         problem(context.document, leak.path, f"the value of secret {leak.secret.name} from an environment is written into the collection; use {{{{{leak.secret.name}}}}}",
                 "secret", index=leak.offset)
         for leak in find_leaks(context.document.data, context.secrets)
+    ]
+
+
+def _unsearched(document: Document) -> list[Problem]:
+    """Secret values so short that a search would find words (``test``, ``POST``): said at the value, not searched."""
+    root, base = environment_root(document.data)
+    entries = root.get("values") if isinstance(root, dict) else None
+    return [
+        document.problem(base + ("values", index, "value"), secret.unsearched(), "secret", severity=WARNING)
+        for index, entry in enumerate(entries if isinstance(entries, list) else [])
+        for secret in environment_secrets({"values": [entry]}) if not secret.searchable
     ]
 
 
