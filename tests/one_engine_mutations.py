@@ -382,7 +382,7 @@ class Known:
     side: str  # "validate": validate refuses, lint accepts; "lint": the other way round
     rule: str
     message: str  # a regular expression, searched
-    when: Callable[[dict[str, Any]], bool] | None = None  # only in a course (as written) this holds for
+    when: Callable[[dict[str, Any]], bool] | None = None  # only in a course (as written) this holds for, e.g. one with an empty folder
 
     def explains(self, problem: Problem, course: dict[str, Any]) -> bool:
         return (problem.rule == self.rule and re.search(self.message, problem.message) is not None
