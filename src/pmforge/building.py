@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pmforge import classpage, handouts, v3
-from pmforge.checks import BODY_SCHEMAS, catalog_problems, course_problems, encoded_body, strings, url_path
+from pmforge.checks import BODY_SCHEMAS, catalog_problems, course_problems, strings, url_path
 from pmforge.course_document import CourseDocument, rendered_problems
 from pmforge.rules import apply_levels
 from pmforge.loading import load_yaml_file
@@ -19,7 +19,7 @@ from pmforge.lint.settings import LintConfigError, settings_from_mapping
 from pmforge.leaks import environment_secrets, find_leaks
 from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Request, build_course
 from pmforge.problems import WARNING, Problem, has_errors
-from pmforge.rendering import Rendered, Renderer, RenderError, canonical, fill
+from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
 from pmforge.roster import WINDOWS_RESERVED, Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
@@ -140,19 +140,19 @@ def _file_name_problems(course: Course) -> list[Problem]:
     return [course.source.problem(("collection",), f"the collection name makes file names of {size} bytes; file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "course-schema")]
 
 
-def _filled_bodies(plan: Plan) -> list[tuple[Request, Any, str, str]]:
-    """The JSON bodies a participant's values land in, with the schema that checks them: found once per course."""
+def _filled_bodies(plan: Plan) -> list[tuple[int, Request, str, str]]:
+    """The JSON bodies a participant's values land in (by request index), with the schema that checks them: found once per course."""
     found = []
-    for request, compiled in plan.renderer.requests:
+    for index, (request, compiled) in enumerate(plan.renderer.requests):
         if request.body_kind != "json" or not any(PLACEHOLDER.search(text) for _, text in strings(compiled, ())):
             continue
         path = url_path(request.url)
-        found += [(request, compiled, schema, rule) for method, suffix, schema, rule in BODY_SCHEMAS
+        found += [(index, request, schema, rule) for method, suffix, schema, rule in BODY_SCHEMAS
                   if request.method == method and path.endswith(suffix)]
     return found
 
 
-def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, bodies: list[tuple[Request, Any, str, str]]) -> list[Problem]:
+def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, bodies: list[tuple[int, Request, str, str]]) -> list[Problem]:
     """Per participant, only what its values can change: the bodies they land in, and its environment.
 
     The collection's shape was checked once per course (``check_course``): a value only ever fills a string.
@@ -163,12 +163,11 @@ def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, b
         return Problem(roster_file, participant.line, 1, f"output for {participant.ldap!r} at {'/'.join(map(str, path)) or '/'}: {message}", rule)
 
     problems = []
-    fields = participant.fields()
-    for request, compiled, schema, rule in bodies:
+    for index, request, schema, rule in bodies:
         def in_body(path: tuple[Any, ...], message: str, rule: str, at_key: bool, name: str = request.name) -> Problem:
             return Problem(roster_file, participant.line, 1, f"output for {participant.ldap!r}: request {name!r}: {message}", rule)
 
-        problems += schema_problems(encoded_body(fill(compiled, fields)), schema, in_body, rule=rule)
+        problems += schema_problems(rendered.bodies[index], schema, in_body, rule=rule)
     problems += schema_problems(rendered.environment, "postman-environment.schema.json", locate, rule="environment-schema")
     return problems
 
@@ -190,7 +189,7 @@ def _source_path(course: Course, path: tuple[Any, ...]) -> tuple[Any, ...]:
     return found
 
 
-def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, collection_text: str) -> list[Problem]:
+def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered) -> list[Problem]:
     secrets = environment_secrets(rendered.environment)
     problems = [
         Problem(plan.roster.file, participant.line, 1,
@@ -198,7 +197,7 @@ def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, c
                 "secret", WARNING)
         for secret in secrets if not secret.searchable
     ]
-    for leak in find_leaks(rendered.collection, secrets, text=collection_text):
+    for leak in find_leaks(rendered.collection, secrets, text=rendered.collection_text, filled=rendered.search):
         where = "/".join(map(str, leak.path))
         message = f"the value of secret {leak.secret.name} of {participant.ldap!r} ({plan.roster.file} line {participant.line}) would be written into the collection at {where}"
         problems.append(plan.course.source.problem(_source_path(plan.course, leak.path), message, "secret"))
@@ -216,9 +215,8 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
         except RenderError as error:
             yield participant, {}, [error.problem]
             continue
-        collection_text = canonical(rendered.collection)
-        problems = _output_problems(plan, participant, rendered, bodies) + _secret_problems(plan, participant, rendered, collection_text)
-        environment_text = canonical(rendered.environment)
+        collection_text, environment_text = rendered.collection_text, rendered.environment_text
+        problems = _output_problems(plan, participant, rendered, bodies) + _secret_problems(plan, participant, rendered)
         files = {}
         if collection_format != "v3":
             files[f"{participant.ldap}/{stem}.postman_collection.json"] = collection_text
