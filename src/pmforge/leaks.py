@@ -119,19 +119,25 @@ def find_leaks(data: Any, secrets: Iterable[Secret], *, text: str | None = None,
 
 
 def _leaks(data: Any, wanted: list[Secret]) -> list[Leak]:
-    patterns = [(secret, secret.pattern()) for secret in wanted]
+    patterns: dict[Secret, re.Pattern[str]] = {}
+
+    def pattern(secret: Secret) -> re.Pattern[str]:  # compiled at the first string holding the value, if any does
+        if secret not in patterns:
+            patterns[secret] = secret.pattern()
+        return patterns[secret]
+
     leaks = []
     for path, string in strings(data, ()):
         inner: list[str] | None = None
-        for secret, pattern in patterns:
-            if secret.value in string and (match := pattern.search(string)):
+        for secret in wanted:
+            if secret.value in string and (match := pattern(secret).search(string)):
                 leaks.append(Leak(secret, path, match.start()))
                 continue
             if string.lstrip()[:1] not in ("{", "["):
                 continue
             if inner is None:
                 inner = _json_strings(string)
-            if any(secret.value in text and pattern.search(text) for text in inner):
+            if any(secret.value in text and pattern(secret).search(text) for text in inner):
                 leaks.append(Leak(secret, path, _escaped_offset(string, secret.value)))
     return leaks
 

@@ -12,6 +12,7 @@ import json
 import traceback
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -168,12 +169,16 @@ def _template_line(error: BaseException, name: str) -> int:
 
 @dataclass
 class Rendered:
-    collection: dict[str, Any]
+    made: Callable[[], dict[str, Any]]  # the collection, made when something reads it (writing needs only its text)
     environment: dict[str, Any]
     bodies: list[Any]  # by request: its JSON body as sent (None for other kinds), for its schema check
     collection_text: str  # canonical(collection), as written
     environment_text: str
     search: Filled | None = None  # the collection as the secret search reads it, when filled from the skeleton
+
+    @cached_property
+    def collection(self) -> dict[str, Any]:
+        return self.made()
 
 
 class Renderer:
@@ -266,12 +271,12 @@ class Renderer:
             self._skeleton_made = Skeleton.find(document, slots)
         return self._skeleton_made
 
-    def _written(self, skeleton: Skeleton, collection: Any, values: list[Any]) -> tuple[SkeletonText, str, list[int]] | None:
+    def _written(self, skeleton: Skeleton, values: list[Any]) -> tuple[SkeletonText, str, list[int]] | None:
         """The skeleton's text, its shared strings and its slots in use: made once, at the first filling, and
         kept only if that filling writes the very text of the filled collection."""
         if self._written_made is False:
             text = SkeletonText.of(skeleton, canonical(skeleton.document))
-            fits = text is not None and text.fill(values) == canonical(collection)
+            fits = text is not None and text.fill(values) == canonical(skeleton.filled(values))
             self._written_made = (text, shared_strings(skeleton.document), sorted(number for number, _ in text.holes)) if fits else None
         return self._written_made
 
@@ -313,12 +318,13 @@ class Renderer:
             text = canonical(collection)
         else:
             values = skeleton.values((collection_id, bodies))
-            collection = skeleton.filled(values)
-            written = self._written(skeleton, collection, values)
+            written = self._written(skeleton, values)
             if written is None:
+                collection = skeleton.filled(values)
                 text = canonical(collection)
             else:
-                text = written[0].fill(values)
+                collection, text = None, written[0].fill(values)
                 search = Filled(written[1], [values[number] for number in written[2]])
         environment, environment_text = self._environment(participant, environment_id)
-        return Rendered(collection, environment, sent, text, environment_text, search)
+        made = (lambda: collection) if collection is not None else (lambda: skeleton.filled(values))
+        return Rendered(made, environment, sent, text, environment_text, search)
