@@ -209,6 +209,7 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
     stem = file_stem(plan.course.name)
     bodies = _filled_bodies(plan)
     tree_problems_once = _tree_name_problems(plan.course) if collection_format != "v2.1" else []
+    written_before = v3.Written()
     for participant in plan.roster.participants:
         try:
             rendered = plan.renderer.render(participant)
@@ -224,7 +225,8 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
         if collection_format != "v2.1":
             tree, tree_problems = v3.files(rendered.collection, environment_text, environment_file=f"{stem}.postman_environment.json",
                                            problem=lambda message, rule, at=participant: Problem(
-                                               plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule))
+                                               plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule),
+                                           written_before=written_before)
             files.update((f"{participant.ldap}/{path}", text) for path, text in tree.items())
             problems += tree_problems
         if tree_problems_once:
