@@ -20,7 +20,6 @@ from pmforge import building
 from pmforge.importing import import_collection
 from pmforge.lint import lint_files
 from pmforge.lint.linter import discover
-from pmforge.lint.tree_document import YamlFile
 from pmforge.rehearsal.postman_cli import run_postman
 from tests.conftest import shared_file
 from tests.test_import import PARTICIPANT, SAMPLES, SANDBOX, outline, sandboxes_of
@@ -222,28 +221,3 @@ def test_a_migrated_sample_lints_as_its_file_and_builds_the_same_requests_back(s
     ours = _build_imported(text, tmp_path)
     assert ours["info"]["name"] == original["info"]["name"]
     assert outline(ours["item"]) == outline(original["item"], sandboxes_of(original["item"]))
-
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "escaped"),
-    [
-        ("code: plain text that\n  goes on - over {{TWO}} lines\n", set()),
-        ("code: 'it''s {{A}}'\n", set()),
-        ('code: "tab\\there, \\u00e9t\\u00e9 \\"quoted\\" {{B}} and a long line \\\n  continued"\n', {"\t", "é", '"'}),
-        ("code: |-\n  pm.test('a', () => {\n      x({{C}});\n  });\n", set()),
-        ("code: >-\n  first line\n  folded with\n\n  a kept break\n    and more-indented {{D}}\n", set()),
-    ],
-    ids=["plain", "single-quoted", "double-quoted", "literal", "folded"],
-)
-def test_every_character_of_a_scalar_maps_to_where_it_is_written(yaml_text: str, escaped: set[str]) -> None:
-    file = YamlFile.compose("f.yaml", yaml_text)
-    value = yaml.safe_load(yaml_text)["code"]
-    offsets = file.char_offsets(("code",))
-    assert len(offsets) == len(value) + 1
-    for char, offset in zip(value, offsets):
-        if char in escaped:
-            assert yaml_text[offset] == "\\"
-        elif not char.isspace():
-            assert yaml_text[offset] == char, (char, offset)
-    assert offsets == sorted(offsets)
