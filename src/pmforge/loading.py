@@ -28,6 +28,11 @@ MAX_DEPTH = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _line_column(line_starts: list[int], index: int) -> tuple[int, int]:
+    line = bisect.bisect_right(line_starts, index)
+    return line, index - line_starts[line - 1] + 1
+
+
 @dataclass
 class Located:
     """Data loaded from a file, with the position of every value in it.
@@ -99,8 +104,7 @@ class Located:
 
     def line_column(self, index: int) -> tuple[int, int]:
         """The (line, column) position of an offset in :attr:`text`."""
-        line = bisect.bisect_right(self.line_starts, index)
-        return line, index - self.line_starts[line - 1] + 1
+        return _line_column(self.line_starts, index)
 
     def problem(self, path: Iterable[Any], message: str, rule: str, *, key: bool = False) -> Problem:
         line, column = self.position(path, key=key)
@@ -123,8 +127,7 @@ class _Loader(yaml.SafeLoader):
         self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
 
     def position(self, mark: yaml.Mark) -> tuple[int, int]:
-        line = bisect.bisect_right(self.line_starts, mark.index)
-        return line, mark.index - self.line_starts[line - 1] + 1
+        return _line_column(self.line_starts, mark.index)
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         # PyYAML composes nested collections recursively: stop before Python's stack does.

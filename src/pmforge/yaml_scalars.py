@@ -288,14 +288,18 @@ def _decode(text: str, start: int, value: str) -> _Decoder:
         else:
             # The indentation is the indicator's on top of the enclosing node's, which is unknown:
             # try each that the first line allows; only the right one gives the value.
-            spaces = len(text) - len(text[first_line:].lstrip(" " + BREAKS)) - first_line
-            candidates = list(range(increment, increment + spaces + 2))
+            rest = text[first_line:]
+            leading = len(rest) - len(rest.lstrip(" " + BREAKS))
+            candidates = list(range(increment, increment + leading + 2))
         for indent in candidates:
             decoder = _Decoder(text, first_line)
             decoder.block(style == ">", chomping, indent, increment is not None)
             if "".join(decoder.chars) == value:
-                last = decoder.offsets[-1] if decoder.offsets else first_line
-                decoder.at_end = last + (2 if text.startswith("\r\n", last) else 1) if decoder.offsets else first_line
+                if decoder.offsets:  # just past the last character's source: a line break is one or two
+                    last = decoder.offsets[-1]
+                    decoder.at_end = last + (2 if text.startswith("\r\n", last) else 1)
+                else:
+                    decoder.at_end = first_line
                 return decoder
         raise _Mismatch
     decoder = _Decoder(text, at)
