@@ -127,7 +127,8 @@ def test_lint_finds_an_environment_s_secret_by_value(tmp_path: Path, secret: str
     script = json.dumps(f"const x = '{secret}';")
     body = json.dumps(json.dumps({"note": secret}))
     (tmp_path / "c.postman_collection.json").write_text(COLLECTION % (script, json.dumps(secret), body), encoding="utf-8")
-    problems = [(p.line, p.column, p.rule, p.message) for p in lint_files(sorted(tmp_path.iterdir())) if p.rule == "secret"]
+    found = lint_files(sorted(tmp_path.iterdir()))
+    problems = [(p.line, p.column, p.rule, p.message) for p in found if p.rule == "secret" and p.file.endswith("collection.json")]
     message = "the value of secret CLIENT_SECRET from an environment is written into the collection; use {{CLIENT_SECRET}} "
     # Columns count the escaped characters of the JSON text up to the value.
     assert problems == [
@@ -140,4 +141,9 @@ def test_lint_finds_an_environment_s_secret_by_value(tmp_path: Path, secret: str
 def test_lint_raises_no_false_alarm_for_words(tmp_path: Path) -> None:
     (tmp_path / "class.postman_environment.json").write_text(ENVIRONMENT % json.dumps("test"), encoding="utf-8")
     (tmp_path / "c.postman_collection.json").write_text(COLLECTION % ('"pm.test(\\"secret POST\\")"', '"POST test"', '"{}"'), encoding="utf-8")
-    assert [p for p in lint_files(sorted(tmp_path.iterdir())) if p.rule == "secret"] == []
+    found = [(Path(p.file).name, p.line, p.column, p.message, p.severity) for p in lint_files(sorted(tmp_path.iterdir())) if p.rule == "secret"]
+    # Nothing in the collection; the environment's values too short to search for are said where they are.
+    assert found == [
+        ("class.postman_environment.json", 4, 37, "secret CLIENT_SECRET is 4 characters long, too short to tell from a word; the collection is not searched for it", "warning"),
+        ("class.postman_environment.json", 5, 29, "secret SHORT is 4 characters long, too short to tell from a word; the collection is not searched for it", "warning"),
+    ]

@@ -193,9 +193,7 @@ def _source_path(course: Course, path: tuple[Any, ...]) -> tuple[Any, ...]:
 def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, collection_text: str) -> list[Problem]:
     secrets = environment_secrets(rendered.environment)
     problems = [
-        Problem(plan.roster.file, participant.line, 1,
-                f"secret {secret.name} of {participant.ldap!r} is {len(secret.value)} characters long, too short to tell from a word; the collection is not searched for it",
-                "secret", WARNING)
+        Problem(plan.roster.file, participant.line, 1, secret.unsearched(f" of {participant.ldap!r}"), "secret", WARNING)
         for secret in secrets if not secret.searchable
     ]
     for leak in find_leaks(rendered.collection, secrets, text=collection_text):
