@@ -140,10 +140,9 @@ def test_import_of_the_course_lifts_headers_and_reads_scripts(tmp_path: Path) ->
     assert text is not None
     assert text.startswith(
         f"# Imported by pmforge from {path.name}.\n"
-        "# It fails the checks under settings.rules as exported: they are off until it is mended.\n"
         "collection: _Adobe Experience Platform Enablement\n"
         "defaults:\n  sandbox: prod\n"
-        "settings:\n  rules:\n    headers: 'off'\n"
+        "environment:\n"
     )
     assert "  SANDBOX_NAME: ${sandbox}\n" in text
     # Every request now sends the participant's sandbox: the course declares it once.

@@ -53,7 +53,7 @@ def test_build_finds_a_secret_that_json_escapes(cli, course_dir: Path, secret: s
     roster(course_dir, secret)
     result = cli("build", "course.yaml", cwd=course_dir)
     assert (result.exit_code, result.stdout) == (
-        1, "course.yaml:29:11: error: the value of secret CLIENT_SECRET of 'user0' (roster.csv line 2) would be written into the collection at item/0/item/0/request/body/raw [secret]\n")
+        1, "course.yaml:35:11: error: the value of secret CLIENT_SECRET of 'user0' (roster.csv line 2) would be written into the collection at item/0/item/0/request/body/raw [secret]\n")
     assert not (course_dir / "out").exists()
 
 

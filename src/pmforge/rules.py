@@ -144,6 +144,16 @@ def apply_levels(problems: Iterable[Problem], levels: dict[str, str]) -> list[Pr
     return kept
 
 
+# Levels a course raises above the registry's default: pmforge derives item ids and v3 file names from request
+# names, so two requests of one name are an error in a course (a warning in an export).
+COURSE_LEVELS = {"duplicate-name": ERROR}
+
+
+def course_levels(levels: dict[str, str]) -> dict[str, str]:
+    """The levels for a course's problems: the course's own ``settings.rules`` over ``COURSE_LEVELS``."""
+    return {**COURSE_LEVELS, **levels}
+
+
 def markdown_table() -> str:
     """The rules table of docs/lint.md."""
     rows = ["| Rule | Default | Applies to | What it finds |", "|---|---|---|---|"]

@@ -83,7 +83,7 @@ def lint_files(files: Sequence[Path], *, settings: Settings | None = None, catal
         by_file: dict[str, list[Problem]] = {}
         for problem in problems:
             by_file.setdefault(problem.file, []).append(problem)
-        yield from _without_repeats(sorted(kept for file, group in by_file.items() for kept in chosen.apply(group, file)))
+        yield from without_repeats(sorted(kept for file, group in by_file.items() for kept in chosen.apply(group, file)))
 
 
 def lint_document(document: Document, kind: str | None, *, environment: set[str] | None, catalog: Catalog,
@@ -111,8 +111,13 @@ def document_checks() -> dict[str, ModuleType]:
     return {name: importlib.import_module(name) for name in names}
 
 
-def _without_repeats(problems: list[Problem]) -> Iterator[Problem]:
-    # The header schema restates what a more specific rule already said at that spot (bearer, Content-Type on a GET).
+def without_repeats(problems: list[Problem]) -> Iterator[Problem]:
+    """Each problem once, and no header-schema problem where a more specific rule already spoke (the sorted
+    problems of one file; a course's and an export's alike).
+
+    The header schema restates what a more specific rule says at that spot (bearer, Content-Type on a GET), and the
+    specific rule's level is the one meant: a lower-case bearer works, and is a warning.
+    """
     taken = {(p.file, p.line, p.column) for p in problems if p.rule != "headers"}
     seen: set[Problem] = set()
     for problem in problems:

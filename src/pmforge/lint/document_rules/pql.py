@@ -32,18 +32,18 @@ def _expression(body: Document, catalog: Catalog) -> list[Problem]:
     if expression.get("format") != "pql/json":
         return []
     try:
-        tree = body.inner(where).data
+        inner = body.inner(where)
     except JsonSyntaxError as error:
         return [body.problem(where, f"the pql/json value is not a JSON-encoded tree: {error.message}", "pql-json", index=error.offset)]
+    tree = inner.data
 
     def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
-        return body.problem(where, f"PQL tree: {message}", rule)
+        return inner.problem(path, f"PQL tree: {message}", rule, key=at_key)  # at the node of the tree
 
     problems = schema_problems(tree, "pql-tree.schema.json", locate, rule="pql-tree")
     if problems:
         return problems
     # Trees outside the compiler's subset are valid AEP; only what it reads is checked.
-    inner = body.inner(where)
     return [body.problem(where, f"PQL: {issue.message}", issue.rule, severity=issue.severity)
             for issue in check_tree(tree, catalog) if issue.rule in _PQL_RULES] + [
         inner.problem(path + ("fnName",), f"PQL tree: {unconfirmed_message(fn)}", "pql-unconfirmed", severity=WARNING)
