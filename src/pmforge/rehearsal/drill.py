@@ -22,6 +22,7 @@ from typing import Any, TextIO
 
 from pmforge import building
 from pmforge.mock import start_mock
+from pmforge.names import file_stem
 from pmforge.outcome import ExitCode, counted, problems_found
 from pmforge.problems import Problem
 from pmforge.rehearsal.newman import NewmanMissing, NewmanRun, find_newman, run_newman
@@ -145,7 +146,7 @@ def _existing_name(collection: Path, plan: building.Plan) -> str | None:
 
 def learners(plan: building.Plan, out: Path) -> list[Learner]:
     """Every participant of a class built into ``out`` from ``plan``, in roster order."""
-    stem = building.file_stem(plan.course.name)
+    stem = file_stem(plan.course.name)
     found = []
     for number, participant in enumerate(plan.roster.participants, start=1):
         folder = out / participant.ldap

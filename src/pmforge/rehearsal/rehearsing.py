@@ -14,6 +14,7 @@ from typing import Protocol
 
 from pmforge import building
 from pmforge.mock import start_mock
+from pmforge.names import file_stem
 from pmforge.model import Course, Folder, Request
 from pmforge.rehearsal.results import ParticipantResult, Rehearsal
 from pmforge.rehearsal.runners import RUNNERS, Job
@@ -131,7 +132,7 @@ def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: in
                 return Rehearsal(problems=built.problems)
             rehearsal.warnings = built.problems
             with start_mock(host, 0, polls_to_finish=polls_to_finish, fail_jobs=fail_jobs) as mock:
-                jobs = _jobs(out_dir, building.file_stem(course.name), checked.roster.participants,
+                jobs = _jobs(out_dir, file_stem(course.name), checked.roster.participants,
                              base_url=mock.url, poll_interval_ms=poll_interval_ms, extra_env=extra_env)
                 if progress is not None:
                     progress.started([job.ldap for job in jobs], steps)

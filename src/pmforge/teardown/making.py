@@ -6,10 +6,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from pmforge.building import Result, file_stem, plan
+from pmforge.building import Result, plan
 from pmforge.lint.linter import lint_document
 from pmforge.lint.positions import load
 from pmforge.lint.structure import COLLECTION, ENVIRONMENT
+from pmforge.names import file_stem
 from pmforge.pql.catalog import load_catalog
 from pmforge.problems import Problem, has_errors
 from pmforge.rendering import canonical
