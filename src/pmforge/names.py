@@ -16,7 +16,7 @@ WINDOWS_RESERVED = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³]
 _UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 # JavaScript's String.prototype.trim(), which Postman runs before replacing: not Python's str.strip(),
 # which also takes \x1c-\x1f and \x85 and leaves the byte-order mark.
-_JS_SPACE = "\t\n\v\f\r \xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+_JS_SPACE = "\t\n\v\f\r \xa0\u1680" + "".join(map(chr, range(0x2000, 0x200B))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
 
 
 def file_name(name: str) -> str:
