@@ -225,3 +225,24 @@ def test_a_teardown_never_replaces_a_built_class(cli, tmp_path: Path) -> None:
     # Its own earlier output is replaced as before.
     assert cli("teardown", "--out", "td", cwd=tmp_path).exit_code == 0
     assert cli("teardown", "--out", "td", cwd=tmp_path).exit_code == 0
+
+
+def test_a_write_that_fails_midway_keeps_the_old_teardown(cli, course: Path, tmp_path: Path) -> None:
+    assert cli("teardown", str(course), "--out", "td", cwd=tmp_path).exit_code == 0
+    before = {path: (tmp_path / "td" / path).read_bytes() for path in _written(tmp_path / "td")}
+    # The build takes a 225-character name; " - Teardown.postman_environment.json" makes it too long a file name.
+    text = course.read_text(encoding="utf-8")
+    course.write_text(text.replace("collection: _Adobe Experience Platform Enablement", "collection: " + "x" * 225, 1),
+                      encoding="utf-8")
+    result = cli("teardown", str(course), "--out", "td", cwd=tmp_path)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "td:0:0: error: cannot write: File name too long [output]\n", "1 problem found; nothing written.\n")
+    assert {path: (tmp_path / "td" / path).read_bytes() for path in _written(tmp_path / "td")} == before
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["course", "td"]  # no work folder left
+
+
+def test_an_out_whose_work_folder_cannot_be_made_is_refused(cli, tmp_path: Path) -> None:
+    result = cli("teardown", "--out", "/proc/pmforge-cannot-be-here", cwd=tmp_path)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "/proc/pmforge-cannot-be-here:0:0: error: cannot write here: No such file or directory [output]\n",
+        "1 problem found; nothing written.\n")

@@ -17,7 +17,7 @@ from pmforge.rendering import canonical
 from pmforge.teardown.declaration import read_teardown
 from pmforge.teardown.documents import Documents, teardown_documents
 from pmforge.validation import schema_problems
-from pmforge.writing import MARKER, OutputError, Staging, manifest, refusal
+from pmforge.writing import MARKER, OutputError, manifest, refusal, staged
 
 COLLECTION_SUFFIX = ".postman_collection.json"
 ENVIRONMENT_SUFFIX = ".postman_environment.json"
@@ -58,26 +58,6 @@ def _output_problems(out_dir: Path, documents: Documents, files: dict[str, str])
     return problems
 
 
-def _write(out_dir: Path, files: dict[str, str]) -> Problem | None:
-    """All files into place at once, through the build's staging; or why not."""
-    try:
-        staging = Staging(out_dir)
-    except OutputError as error:  # another build holds it, or it is no longer pmforge's to replace
-        return error.problem
-    except OSError as error:
-        return Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")
-    try:
-        for name, text in files.items():
-            staging.write(name, text)
-        staging.commit()
-    except BaseException as error:
-        staging.discard()
-        if isinstance(error, OSError):
-            return Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")
-        raise
-    return None
-
-
 def _class_refusal(out_dir: Path) -> Problem | None:
     """A class pmforge built is pmforge's to replace, but not with a teardown: that would throw away the class."""
     if not (out_dir / MARKER).is_file():
@@ -103,7 +83,10 @@ def teardown(course_path: Path | None, roster_path: Path | None, out_dir: Path) 
     problems += _output_problems(out_dir, documents, files)
     if has_errors(problems):
         return Result(problems, participants=len(participants))
-    refused = _write(out_dir, files)
-    if refused:
-        return Result([refused], participants=len(participants))
+    try:
+        with staged(out_dir) as staging:
+            for name, text in files.items():
+                staging.write(name, text)
+    except OutputError as error:  # another build holds it, it is no longer pmforge's to replace, or a write failed
+        return Result([error.problem], participants=len(participants))
     return Result(problems, participants=len(participants), files=len(files))
