@@ -345,13 +345,19 @@ def _replace(path: Path, data: bytes, scratch: Path) -> None:
 
 
 def write_text_atomically(path: Path, text: str) -> Problem | None:
-    """Write ``path`` whole or not at all: aside first, then renamed over it."""
+    """Write ``path`` whole or not at all: aside first, then renamed over it; nothing is left aside."""
+    temporary = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.lexists(path.parent):  # a file in its place is for mkstemp to name: "Not a directory"
+            path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         os.replace(temporary, path)
+        temporary = None
     except OSError as error:
         return Problem(str(path), 0, 0, f"cannot write: {error.strerror or error}", "output")
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
     return None
