@@ -185,8 +185,8 @@ def test_max_pages_bounds_the_listing_and_says_what_was_not_read(newman: Path, t
     course = tmp_path / "course"
     shutil.copytree(bundled_course().parent, course)
     text = (course / "course.yaml").read_text(encoding="utf-8")
-    (course / "course.yaml").write_text(text.replace("\n    next: link.next\n", "\n    next: link.next\n    max_pages: 1\n"),
-                                        encoding="utf-8")
+    assert text.count("\n    id: id\n") == 1  # the teardown's find
+    (course / "course.yaml").write_text(text.replace("\n    id: id\n", "\n    id: id\n    max_pages: 1\n"), encoding="utf-8")
     (tmp_path / "class.csv").write_text(ROSTER, encoding="utf-8")
     assert teardown(course, tmp_path / "class.csv", tmp_path / "out").problems == []
     out = tmp_path / "out"
