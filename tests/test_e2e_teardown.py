@@ -228,3 +228,24 @@ def test_a_gateway_that_refuses_even_a_new_token_stops_the_run(class_teardown: T
     assert run.failures == (
         f"{FIND}: status 401 with a new token: 401013: Oauth token is not valid; check IMS, API_KEY and IMS_ORG in the "
         f"environment: {FIND} did not succeed",)
+
+
+def test_the_next_link_is_joined_to_next_base_as_the_exists_lookup_joins_it(newman: Path, tmp_path: Path) -> None:
+    """A next_base ending in "/" before a link starting with one: the teardown, which takes Step 1's listing,
+    joins them as that request's exists: lookup does (one "/"), not ``…/ups//segment/…``."""
+    course = tmp_path / "course"
+    shutil.copytree(bundled_course().parent, course)
+    text = (course / "course.yaml").read_text(encoding="utf-8")
+    anchor = 'next_base: "{{PLATFORM_GATEWAY}}/data/core/ups"'
+    assert text.count(anchor) == 1
+    (course / "course.yaml").write_text(text.replace(anchor, 'next_base: "{{PLATFORM_GATEWAY}}/data/core/ups/"'), encoding="utf-8")
+    (tmp_path / "class.csv").write_text(ROSTER, encoding="utf-8")
+    assert teardown(course, tmp_path / "class.csv", tmp_path / "out").problems == []
+    out = tmp_path / "out"
+    files = {"collection": out / f"{STEM}.postman_collection.json",
+             "environment": out / f"{STEM}.postman_environment.json", "data": out / f"{STEM}.iteration_data.json"}
+    with _seeded_mock() as mock:
+        run = Teardown(mock, files, newman).run()
+        left = Teardown(mock, files, newman).left()
+    assert (run.exit_code, run.failures) == (0, ()), run.output
+    assert left == AFTER
