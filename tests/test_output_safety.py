@@ -411,4 +411,8 @@ def test_staged_swaps_at_the_end_and_changes_nothing_when_discarded_or_broken_of
     with pytest.raises(KeyError), writing.staged(out) as staging:
         staging.write("three.txt", "3\n")
         raise KeyError("a bug")
+    with pytest.raises(OutputError) as refused, writing.staged(out) as staging:
+        staging.write("four.txt", "4\n")
+        staging.write("x" * 300 + ".txt", "too long a name for any file system\n")
+    assert str(refused.value.problem) == f"{out}:0:0: error: cannot write: File name too long [output]"
     assert tree(out) == before and sorted(path.name for path in tmp_path.iterdir()) == ["out"]

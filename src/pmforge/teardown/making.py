@@ -6,12 +6,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from pmforge.building import Result, plan
+from pmforge.building import MAX_NAME_BYTES, Result, plan
 from pmforge.lint.linter import lint_document
 from pmforge.lint.positions import load
 from pmforge.lint.structure import COLLECTION, ENVIRONMENT
 from pmforge.names import file_stem
 from pmforge.pql.catalog import load_catalog
+from pmforge.model import Course
 from pmforge.problems import Problem, has_errors
 from pmforge.rendering import canonical
 from pmforge.teardown.declaration import read_teardown
@@ -33,6 +34,16 @@ def teardown_files(documents: Documents) -> dict[str, str]:
         stem + ENVIRONMENT_SUFFIX: canonical(documents.environment),
         stem + DATA_SUFFIX: canonical(documents.data),
     }
+
+
+def _name_problems(course: Course, name: str) -> list[Problem]:
+    """A collection name the build takes can still make the teardown's file names too long: " - Teardown" comes
+    on top. Said at the name, before anything is written."""
+    size = len((file_stem(name) + ENVIRONMENT_SUFFIX).encode("utf-8", "surrogatepass"))
+    if size <= MAX_NAME_BYTES:
+        return []
+    return [course.source.problem(("collection",), f"the collection name makes teardown file names of {size} bytes; "
+                                  f"file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "teardown")]
 
 
 def _output_problems(out_dir: Path, documents: Documents, files: dict[str, str]) -> list[Problem]:
@@ -80,7 +91,7 @@ def teardown(course_path: Path | None, roster_path: Path | None, out_dir: Path) 
     participants = checked.roster.participants
     documents = teardown_documents(checked.course.name, declared, participants)
     files = teardown_files(documents)
-    problems += _output_problems(out_dir, documents, files)
+    problems += _name_problems(checked.course, documents.name) + _output_problems(out_dir, documents, files)
     if has_errors(problems):
         return Result(problems, participants=len(participants))
     try:
