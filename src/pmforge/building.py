@@ -5,7 +5,6 @@ Every function returns problems as values; nothing here prints.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -22,12 +21,12 @@ from pmforge.model import PLACEHOLDER, Course, Folder, Request, build_course
 from pmforge.problems import WARNING, Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical, fill
 from pmforge.resources import bundled_course
-from pmforge.roster import WINDOWS_RESERVED, Participant, Roster, example_roster_refusal, load_roster
+from pmforge.names import WINDOWS_RESERVED, file_stem
+from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
 from pmforge.packaging import zip_bytes
 from pmforge.writing import OutputError, Staging, refusal
 
-_UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _LONGEST_SUFFIX = ".postman_environment.json"
 MAX_NAME_BYTES = 255  # one name in a path, on every common file system
 COLLECTION_FORMATS = ("v2.1", "v3", "both")
@@ -123,12 +122,6 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
         found = rendered_problems(course, document, rendered.environment, catalog)
         problems += list(without_repeats(sorted(apply_levels(found, course_levels(course.rules)))))
     return problems, renderer
-
-
-def file_stem(name: str) -> str:
-    stem = _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or "collection"
-    # CON.postman_collection.json is the console on Windows, whatever follows the dot.
-    return stem + "_" if WINDOWS_RESERVED.fullmatch(stem.split(".")[0]) else stem
 
 
 def _file_name_problems(course: Course) -> list[Problem]:
