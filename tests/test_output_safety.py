@@ -100,6 +100,20 @@ def test_a_killed_build_leaves_the_old_class_or_the_new_one(place: Path, point: 
     assert sorted(p.name for p in place.iterdir()) == ["class", "course.yaml", "new.csv", "old.csv"]
 
 
+@pytest.mark.parametrize("point", ["staged", "complete"])
+def test_ctrl_c_during_a_build_exits_130_and_keeps_the_old_class(place: Path, point: str) -> None:
+    old = reference(place, "old.csv")
+    built(place, "old.csv", place / "class")
+    process = pmforge("build", "course.yaml", "--roster", "new.csv", "--out", "class", cwd=place, hooks=f"pause@{point}",
+                      stdin=subprocess.PIPE)
+    wait_for_pause(process, point)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (130, "", "interrupted\n")  # not click's "Aborted!" and exit 1
+    assert tree(place / "class") == old
+    assert sorted(p.name for p in place.iterdir()) == ["class", "course.yaml", "new.csv", "old.csv"]  # no staging left
+
+
 def test_a_kill_between_two_renames_is_undone_by_the_next_build(place: Path) -> None:
     old = reference(place, "old.csv")
     built(place, "old.csv", place / "class")
