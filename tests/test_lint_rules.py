@@ -43,7 +43,7 @@ EXPECTED: dict[str, list[tuple[int, int]]] = {
     "segment-definition": [(51, 16), (51, 663)],
     "segment-job": [(138, 21), (138, 22)],
     "pql-json": [(51, 202)],
-    "pql-tree": [(51, 165)],
+    "pql-tree": [(51, 167)],
     "pql-field": [(51, 165)],
     "pql-value": [(51, 183)],
     "pql-syntax": [(51, 199)],

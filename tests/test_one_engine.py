@@ -16,13 +16,12 @@ import yaml
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from pmforge import building
-from pmforge.importing import import_collection
 from pmforge.lint import lint_files
 from pmforge.lint.settings import load_settings
 from pmforge.problems import has_errors
 from pmforge.rendering import Renderer, canonical
 from pmforge.roster import Participant
-from tests.conftest import shared_file
+from tests.conftest import imported, shared_file
 from tests.test_import import SAMPLES
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -122,7 +121,7 @@ def test_a_literal_sandbox_fails_validate_where_it_is_written(tmp_path: Path) ->
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[Path(name).name[:40] for name in SAMPLES])
 def test_an_imported_sample_builds_to_what_lint_accepts_under_its_settings(sample: str, tmp_path: Path) -> None:
-    text, _ = import_collection(shared_file(sample))
+    text, _ = imported(shared_file(sample))
     assert text is not None
     course = tmp_path / "course.yaml"
     course.write_text(text, encoding="utf-8")

@@ -54,7 +54,7 @@ def test_build_finds_a_secret_that_json_escapes(cli, course_dir: Path, secret: s
     roster(course_dir, secret)
     result = cli("build", "course.yaml", cwd=course_dir)
     assert (result.exit_code, result.stdout) == (
-        1, "course.yaml:29:11: error: the value of secret CLIENT_SECRET of 'user0' (roster.csv line 2) would be written into the collection at item/0/item/0/request/body/raw [secret]\n")
+        1, "course.yaml:35:11: error: the value of secret CLIENT_SECRET of 'user0' (roster.csv line 2) would be written into the collection at item/0/item/0/request/body/raw [secret]\n")
     assert not (course_dir / "out").exists()
 
 
@@ -128,7 +128,8 @@ def test_lint_finds_an_environment_s_secret_by_value(tmp_path: Path, secret: str
     script = json.dumps(f"const x = '{secret}';")
     body = json.dumps(json.dumps({"note": secret}))
     (tmp_path / "c.postman_collection.json").write_text(COLLECTION % (script, json.dumps(secret), body), encoding="utf-8")
-    problems = [(p.line, p.column, p.rule, p.message) for p in lint_files(sorted(tmp_path.iterdir())) if p.rule == "secret"]
+    found = lint_files(sorted(tmp_path.iterdir()))
+    problems = [(p.line, p.column, p.rule, p.message) for p in found if p.rule == "secret" and p.file.endswith("collection.json")]
     message = "the value of secret CLIENT_SECRET from an environment is written into the collection; use {{CLIENT_SECRET}} "
     # Columns count the escaped characters of the JSON text up to the value.
     assert problems == [
@@ -141,7 +142,12 @@ def test_lint_finds_an_environment_s_secret_by_value(tmp_path: Path, secret: str
 def test_lint_raises_no_false_alarm_for_words(tmp_path: Path) -> None:
     (tmp_path / "class.postman_environment.json").write_text(ENVIRONMENT % json.dumps("test"), encoding="utf-8")
     (tmp_path / "c.postman_collection.json").write_text(COLLECTION % ('"pm.test(\\"secret POST\\")"', '"POST test"', '"{}"'), encoding="utf-8")
-    assert [p for p in lint_files(sorted(tmp_path.iterdir())) if p.rule == "secret"] == []
+    found = [(Path(p.file).name, p.line, p.column, p.message, p.severity) for p in lint_files(sorted(tmp_path.iterdir())) if p.rule == "secret"]
+    # Nothing in the collection; the environment's values too short to search for are said where they are.
+    assert found == [
+        ("class.postman_environment.json", 4, 37, "secret CLIENT_SECRET is 4 characters long, too short to tell from a word; the collection is not searched for it", "warning"),
+        ("class.postman_environment.json", 5, 29, "secret SHORT is 4 characters long, too short to tell from a word; the collection is not searched for it", "warning"),
+    ]
 
 
 def test_build_finds_a_secret_in_the_part_every_participant_shares_and_written_escaped_in_a_raw_body(cli, course_dir: Path) -> None:
@@ -154,10 +160,13 @@ def test_build_finds_a_secret_in_the_part_every_participant_shares_and_written_e
     roster(course_dir, "definitions", "hidden-in-escapes", "nowhere-at-all")
     result = cli("build", "course.yaml", cwd=course_dir)
     leak = "error: the value of secret CLIENT_SECRET of '{}' (roster.csv line {}) would be written into the collection at {} [secret]\n"
+    # The description is found at its request's name (it is made of the course, not written in it); the URL's
+    # word at its column; the escaped value at the character of the raw body that starts it.
     assert (result.exit_code, result.stdout) == (1, "".join([
-        *(f"course.yaml:{line}:9: " + leak.format("user0", 2, f"item/0/item/{index}/request/{where}")
-          for line, index in ((23, 0), (38, 1)) for where in ("description", "url/path/4", "url/raw")),
-        "course.yaml:47:14: " + leak.format("user1", 3, "item/0/item/2/request/body/raw"),
+        *(f"course.yaml:{at}: " + leak.format("user0", 2, f"item/0/item/{index}/request/{where}")
+          for name, url, index in (("23:9", "25:58", 0), ("38:9", "40:58", 1))
+          for at, where in ((name, "description"), (url, "url/path/4"), (url, "url/raw"))),
+        "course.yaml:47:15: " + leak.format("user1", 3, "item/0/item/2/request/body/raw"),
     ]))
 
 

@@ -1,7 +1,7 @@
 """Issue 10, point 4, end to end through the CLI on the bundled course: secrets by value, not by text.
 
 A roster secret that is a word of the collection's scripts (``test``, ``secret``, ``POST``) raises no
-false alarm in build, validate or lint of the output; a secret holding a quote, backslash and tab is
+false alarm in build, validate or lint of the output, only the warning that it is too short to search; a secret holding a quote, backslash and tab is
 found by lint where the export holds it, at the column of its JSON-escaped form.
 """
 
@@ -36,8 +36,14 @@ def test_words_as_secrets_raise_no_false_alarm(cli, tmp_path: Path) -> None:
     assert (build.exit_code, build.stdout, build.stderr) == (0, warnings, "wrote 6 files for 3 participants to out\n")
     text = collection.read_text(encoding="utf-8")
     assert "pm.test(" in text and "POST" in text and "CLIENT_SECRET" in text  # the words are there: no alarm all the same
+    # Lint of the output says the same of each environment, at the value itself (line 25, column 13 of each).
+    environments = [tmp_path / "out" / f"user{index}" / f"{STEM}.postman_environment.json" for index in range(3)]
+    assert [path.read_text(encoding="utf-8").splitlines()[24][12:] for path in environments] == [f'"{word}",' for word in words]
     lint = cli("lint", "out")
-    assert (lint.exit_code, lint.stdout, lint.stderr) == (0, "", "")
+    assert (lint.exit_code, lint.stdout, lint.stderr) == (0, "".join(
+        f"out/user{index}/{STEM}.postman_environment.json:25:13: warning: secret CLIENT_SECRET is {len(word)} characters long, "
+        "too short to tell from a word; the collection is not searched for it [secret]\n"
+        for index, word in enumerate(words)), "0 errors, 3 warnings in 6 files\n")
 
 
 def test_the_roster_keeps_a_hostile_secret_out_of_the_collection(cli, tmp_path: Path) -> None:

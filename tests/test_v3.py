@@ -65,20 +65,6 @@ def test_an_unknown_format_is_a_usage_error(cli, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Step 1 - Profile: Create A Segment Definition", "Step 1 - Profile- Create A Segment Definition"),
-    ('a/b\\c:d*e?f"g<h>i|j', "a-b-c-d-e-f-g-h-i-j"),
-    ("tab\tname\x01", "tab-name-"),
-    ("  spaced out  ", "spaced out"),
-    ("dots.", "dots."),
-    ("..", "--"),
-    (".resources", "----------"),
-    ("zoë's", "zoë's"),
-])
-def test_file_names_follow_postmans_rules(name: str, expected: str) -> None:
-    assert v3.file_name(name) == expected
-
-
 def test_names_orders_and_shapes_of_a_course_that_uses_everything(tmp_path: Path, cli) -> None:
     assert cli("build", str(V3_COURSE), "--collection-format", "v3").exit_code == 0
     tree = read_tree(tmp_path / "out" / "zoë")

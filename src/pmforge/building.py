@@ -5,7 +5,6 @@ Every function returns problems as values; nothing here prints.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -13,20 +12,21 @@ from typing import Any, Iterator
 from pmforge import classpage, handouts, v3
 from pmforge.checks import BODY_SCHEMAS, catalog_problems, course_problems, strings, url_path
 from pmforge.course_document import CourseDocument, rendered_problems
-from pmforge.rules import apply_levels
+from pmforge.rules import apply_levels, course_levels
 from pmforge.loading import load_yaml_file
+from pmforge.lint.linter import without_repeats
 from pmforge.lint.settings import LintConfigError, settings_from_mapping
 from pmforge.leaks import environment_secrets, find_leaks
-from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Request, build_course
+from pmforge.model import PLACEHOLDER, Course, Folder, Request, build_course
 from pmforge.problems import WARNING, Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
-from pmforge.roster import WINDOWS_RESERVED, Participant, Roster, example_roster_refusal, load_roster
+from pmforge.names import WINDOWS_RESERVED, file_stem
+from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
 from pmforge.packaging import zip_bytes
 from pmforge.writing import OutputError, Staging, refusal
 
-_UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _LONGEST_SUFFIX = ".postman_environment.json"
 MAX_NAME_BYTES = 255  # one name in a path, on every common file system
 COLLECTION_FORMATS = ("v2.1", "v3", "both")
@@ -95,8 +95,9 @@ def plan(course_path: Path | None, roster_path: Path | None) -> tuple[Plan | Non
 def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Problem], Renderer | None]:
     """Every check that does not depend on a participant, once per course, and the renderer when they pass.
 
-    The course checks read the YAML as written; then the course is rendered for a stand-in participant and
-    the lint rules run on that Postman document, each problem mapped back to the course file. What a real
+    The course-only checks read the YAML as written (checks.py); then the course is rendered for a stand-in
+    participant and every lint rule runs on that Postman document (the one implementation of each rule a course
+    and an export share), each problem mapped back to the course file by the renderer's source map. What a real
     participant's values do where they land is checked per participant (``outputs``).
     """
     problems = course_problems(course, roster_fields=roster_fields) + _file_name_problems(course)
@@ -108,7 +109,7 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
         rendered = renderer.render(stand_in)
     except RenderError as error:
         return problems + [error.problem], None
-    document = CourseDocument(course, rendered.collection)
+    document = CourseDocument(course, rendered.collection, renderer.source_map, stand_in.fields())
 
     def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
         return document.problem(path, f"output at {'/'.join(map(str, path)) or '/'}: {message}", rule)
@@ -117,19 +118,10 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
     problems += schema_problems(rendered.collection, "postman-collection.schema.json", locate, rule="postman-schema")
     catalog, _ = catalog_problems(course)
     if catalog is not None:
-        # A rule the course checks run on the YAML as written has said its findings there, more precisely (inside
-        # PQL text, at the header's key); the rendered run adds the rules they do not run, and each finding once
-        # (a default header lands in every request).
-        said = {problem.rule for problem in problems}
-        found = rendered_problems(course, rendered.collection, rendered.environment, catalog)
-        problems += [problem for problem in dict.fromkeys(apply_levels(found, course.rules)) if problem.rule not in said]
+        # Each finding once, as lint says it (a header set on a folder lands in every request of it, one line to fix).
+        found = rendered_problems(course, document, rendered.environment, catalog)
+        problems += list(without_repeats(sorted(apply_levels(found, course_levels(course.rules)))))
     return problems, renderer
-
-
-def file_stem(name: str) -> str:
-    stem = _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or "collection"
-    # CON.postman_collection.json is the console on Windows, whatever follows the dot.
-    return stem + "_" if WINDOWS_RESERVED.fullmatch(stem.split(".")[0]) else stem
 
 
 def _file_name_problems(course: Course) -> list[Problem]:
@@ -172,35 +164,21 @@ def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, b
     return problems
 
 
-def _source_path(course: Course, path: tuple[Any, ...]) -> tuple[Any, ...]:
-    """Where in the course file the collection's field at ``path`` comes from, as near as items tell."""
-    found: tuple[Any, ...] = ()
-    items: list[Any] = course.items
-    rest = path
-    while len(rest) >= 2 and rest[0] == "item" and isinstance(rest[1], int) and rest[1] < len(items):
-        item = items[rest[1]]
-        found, rest = item.path, rest[2:]
-        items = item.items if isinstance(item, Folder) else []
-    if rest[:2] == ("request", "body") and found:
-        written = course.source.data
-        for part in found:
-            written = written[part]
-        found += next(((key,) for key in BODY_KEYS if key in written), ())
-    return found
-
-
 def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered) -> list[Problem]:
     secrets = environment_secrets(rendered.environment)
     problems = [
-        Problem(plan.roster.file, participant.line, 1,
-                f"secret {secret.name} of {participant.ldap!r} is {len(secret.value)} characters long, too short to tell from a word; the collection is not searched for it",
-                "secret", WARNING)
+        Problem(plan.roster.file, participant.line, 1, secret.unsearched(f" of {participant.ldap!r}"), "secret", WARNING)
         for secret in secrets if not secret.searchable
     ]
-    for leak in find_leaks(rendered.collection, secrets, text=rendered.collection_text, filled=rendered.search):
+    leaks = find_leaks(rendered.collection, secrets, text=rendered.collection_text, filled=rendered.search)
+    # Where a leak lands in the course: the source map turns its place in the output into the course key it fills.
+    if not leaks:
+        return problems
+    document = CourseDocument(plan.course, rendered.collection, plan.renderer.source_map, participant.fields())
+    for leak in leaks:
         where = "/".join(map(str, leak.path))
         message = f"the value of secret {leak.secret.name} of {participant.ldap!r} ({plan.roster.file} line {participant.line}) would be written into the collection at {where}"
-        problems.append(plan.course.source.problem(_source_path(plan.course, leak.path), message, "secret"))
+        problems.append(document.problem(leak.path, message, "secret", index=leak.offset))
     return problems
 
 

@@ -1,8 +1,11 @@
-"""Course-level checks: request bodies, PQL trees, header sets and variables.
+"""The checks only a course has: participant values, unused variables, the token request, the course schema's
+cross-field rules, URL splitting, the fields catalog, and the compile stage of ``pql:`` text.
 
-They run once per course, on the YAML as written, so each problem points at
-the line an author can fix. Participant values (``${ldap}``) only ever replace
-whole strings inside strings, so what holds here holds for every participant.
+They run once per course, on the YAML as written, so each problem points at the line an author can fix.
+Every rule a course shares with an export (headers, body schemas, PQL trees, variables, names, scripts)
+has one implementation, the lint rule, run on the rendered course (``building.check_course``).
+Participant values (``${ldap}``) only ever replace whole strings inside strings, so what holds here
+holds for every participant.
 """
 
 from __future__ import annotations
@@ -11,17 +14,15 @@ import dataclasses
 import json
 import math
 import re
-from collections import Counter
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from pmforge.javascript import next_request_targets
-from pmforge.expressions import compiled_body, expression_problems
+from pmforge.expressions import expression_problems
 from pmforge.loading import Located, PathKey
 from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Item, Request
 from pmforge.pql.catalog import Catalog, load_catalog
-from pmforge.problems import ERROR, WARNING, Problem, has_errors
-from pmforge.rules import apply_levels
+from pmforge.problems import WARNING, Problem
+from pmforge.rules import apply_levels, course_levels
 from pmforge.scripts import token_problems
 from pmforge.validation import schema_problems
 
@@ -87,22 +88,22 @@ def _not_json(value: Any, path: PathKey) -> Iterator[tuple[PathKey, str]]:
         yield path, f"a {type(value).__name__} value cannot be sent as JSON"
 
 
-def body_problems(course: Course, request: Request, catalog: Catalog) -> list[Problem]:
+def unsendable_problems(course: Course, request: Request) -> list[Problem]:
+    """A YAML value in a body that JSON cannot carry: the renderer could not write the body at all."""
     if request.body is None:
         return []
-    where = request.path + ("body",)
-    unsendable = [course.source.problem(path, message, "body-json") for path, message in _not_json(request.body, where)]
-    if unsendable:
-        return unsendable
-    problems = expression_problems(course.source, where, request.body, catalog)
-    if has_errors(problems):
-        return problems  # the body cannot be compiled; the expression's problems say why
-    body = encoded_body(compiled_body(request.body))
-    path = url_path(request.url)
-    for method, suffix, schema, rule in BODY_SCHEMAS:
-        if request.method == method and path.endswith(suffix):
-            problems += schema_problems(body, schema, _locator(course.source, where), rule=rule)
-    return problems
+    return [course.source.problem(path, message, "body-json") for path, message in _not_json(request.body, request.path + ("body",))]
+
+
+def pql_text_problems(course: Course, request: Request, catalog: Catalog) -> list[Problem]:
+    """The compile stage of ``pql:`` text: what the compiler finds in the text the author wrote.
+
+    What the request sends (the compiled tree, a pql/text or pql/json value) is checked by the lint rules on the
+    rendered course (course_document.py), like any export's.
+    """
+    if request.body is None:
+        return []
+    return expression_problems(course.source, request.path + ("body",), request.body, catalog)
 
 
 def catalog_problems(course: Course) -> tuple[Catalog | None, list[Problem]]:
@@ -119,20 +120,6 @@ def header_document(url: str, body_kind: str | None, headers: dict[str, str]) ->
     api = "aep" if url_path(url).startswith("/data/") else "other"
     kind = body_kind if body_kind in ("json", "form", None) else "other"
     return {"api": api, "body": kind, "headers": headers}
-
-
-def header_problems(course: Course, request: Request) -> list[Problem]:
-    by_name = {header.key.lower(): header for header in request.sent_headers}
-    document = header_document(request.url, request.body_kind, {key: header.value for key, header in by_name.items()})
-
-    def locate(path: tuple[Any, ...], message: str, rule: str, at_key: bool) -> Problem:
-        header = by_name.get(path[1]) if len(path) > 1 else None
-        label = f"request {request.name!r}: {message}"
-        if header is not None:
-            return course.source.problem(header.path, label, rule, key=at_key)
-        return course.source.problem(request.path, label, rule)
-
-    return schema_problems(document, "headers.schema.json", locate, rule="headers")
 
 
 def _placeholder_problems(course: Course, known: set[str]) -> list[Problem]:
@@ -162,42 +149,6 @@ def _request_data(course: Course, request: Request) -> dict[str, Any]:
     for part in request.path:
         node = node[part]
     return node
-
-
-def _variable_problems(course: Course) -> list[Problem]:
-    """Every {{VAR}} a request uses must be in the environment or kept by an earlier request."""
-    defined = {variable.key for variable in course.environment}
-    problems = []
-    for request in course.requests():
-        data = {k: v for k, v in _request_data(course, request).items() if k in ("url", "path_variables", *BODY_KEYS)}
-        texts = list(strings(data, request.path)) + [(header.path, header.value) for header in request.sent_headers]
-        for path, text in texts:
-            for match in POSTMAN_VARIABLE.finditer(text):
-                if match.group(1) not in defined:
-                    problems.append(course.source.problem(path, f"Postman variable {{{{{match.group(1)}}}}} is neither in the environment nor kept by an earlier request", "undefined-variable"))
-        defined |= set(request.keep)
-    return problems
-
-
-def _scripts(items: list[Item], base: tuple[PathKey, dict[str, str]]) -> Iterator[tuple[PathKey, dict[str, str]]]:
-    yield base
-    for item in items:
-        if isinstance(item, Folder):
-            yield from _scripts(item.items, (item.path, item.scripts))
-        else:
-            yield item.path, item.scripts
-
-
-def _script_problems(course: Course) -> list[Problem]:
-    """A hand-written setNextRequest must name a request: Newman ends silently, exit 0, on an unknown name."""
-    names = {request.name for request in course.requests()}
-    problems = []
-    for path, scripts in _scripts(course.items, ((), course.scripts)):
-        for listen, script in scripts.items():
-            for _, target in next_request_targets(script):
-                if target not in names:
-                    problems.append(course.source.problem(path + ("scripts", listen), f"setNextRequest names {target!r}, which is no request of this course", "next-request"))
-    return problems
 
 
 def _body_kind_problems(course: Course) -> list[Problem]:
@@ -254,20 +205,6 @@ def _unused_problems(course: Course) -> list[Problem]:
     ]
 
 
-def _name_problems(course: Course) -> list[Problem]:
-    # Postman looks requests up by name across the whole collection (setNextRequest).
-    counts = Counter(request.name for request in course.requests())
-    seen: set[str] = set()
-    problems = []
-    for request in course.requests():
-        if counts[request.name] > 1 and request.name in seen:
-            # Stricter than the rule's default: pmforge derives item ids and v3 file names from request names.
-            found = course.source.problem(request.path + ("name",), f"duplicate request name {request.name!r}", "duplicate-name")
-            problems.append(dataclasses.replace(found, severity=ERROR))
-        seen.add(request.name)
-    return problems
-
-
 def _url_problems(course: Course) -> list[Problem]:
     """A URL the renderer cannot split into Postman's parts (an unclosed '[' of an IPv6 host)."""
     problems = []
@@ -283,9 +220,6 @@ def _url_problems(course: Course) -> list[Problem]:
 def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]:
     """All checks of a course that do not depend on any one participant."""
     problems = _placeholder_problems(course, set(PARTICIPANT_FIELDS) | roster_fields)
-    problems += _variable_problems(course)
-    problems += _name_problems(course)
-    problems += _script_problems(course)
     problems += _body_kind_problems(course)
     problems += _url_problems(course)
     problems += _unused_problems(course)
@@ -293,7 +227,8 @@ def course_problems(course: Course, *, roster_fields: set[str]) -> list[Problem]
     catalog, catalog_issues = catalog_problems(course)
     problems += catalog_issues
     for request in course.requests():
-        if catalog is not None:
-            problems += body_problems(course, request, catalog)
-        problems += header_problems(course, request)
-    return apply_levels(problems, course.rules)
+        unsendable = unsendable_problems(course, request)
+        problems += unsendable
+        if catalog is not None and not unsendable:
+            problems += pql_text_problems(course, request, catalog)
+    return apply_levels(problems, course_levels(course.rules))

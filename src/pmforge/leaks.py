@@ -47,6 +47,10 @@ class Secret:
     def searchable(self) -> bool:
         return len(self.value.strip()) >= MIN_LENGTH
 
+    def unsearched(self, whose: str = "") -> str:
+        """Why a value too short to search is not looked for; ``build`` and ``lint`` say it alike."""
+        return f"secret {self.name}{whose} is {len(self.value)} characters long, too short to tell from a word; the collection is not searched for it"
+
     def pattern(self) -> re.Pattern[str]:
         before = r"(?<!\w)" if re.match(r"\w", self.value[0]) else ""
         after = r"(?!\w)" if re.match(r"\w", self.value[-1]) else ""

@@ -24,12 +24,14 @@ from pmforge import lessons, scripts
 from pmforge.checks import encoded_body
 from pmforge.expressions import compiled_body
 from pmforge.leaks import Filled, shared_strings
+from pmforge.loading import PathKey
 from pmforge.model import PLACEHOLDER, Course, Folder, Header, Item, Request
 from pmforge.problems import Problem
 from pmforge.resources import data_dir
 from pmforge.roster import Participant
 from pmforge.skeleton import Skeleton, Slots
 from pmforge.skeleton_text import SkeletonText
+from pmforge.source_map import Origin, SourceMap, Tracer, marked_lines
 
 # Namespace of every id pmforge derives: ids depend on names only, never on time.
 NAMESPACE = uuid.UUID("6f1c1b2e-4b0e-5a51-9a7c-2d1f0c8e7a10")
@@ -128,6 +130,87 @@ def _item_view(item: Item, requests: dict[int, int], writer: scripts.ScriptWrite
     }
 
 
+def _traced_events(events: list[dict[str, Any]], scripts: dict[str, str], base: PathKey, trace: Tracer) -> list[dict[str, Any]]:
+    return [{**event, "script": {**event["script"], "exec": marked_lines(event["script"]["exec"], scripts.get(event["listen"]),
+                                                                         base + ("scripts", event["listen"]), trace)}}
+            for event in events]
+
+
+def _traced_url(url: dict[str, Any], request: Request, trace: Tracer) -> dict[str, Any]:
+    """The URL object with each part marked at its offset in the course's url (parts are found in the order split)."""
+    where = request.path + ("url",)
+    raw = url["raw"]
+    at = 0
+
+    def part(text: Any) -> Any:
+        nonlocal at
+        found = raw.find(text, at) if isinstance(text, str) and text else -1
+        if found < 0:
+            return trace(text, Origin(where, exact=False))
+        at = found + len(text)
+        return trace(text, Origin(where, start=found))
+
+    traced: dict[str, Any] = {"raw": trace(raw, Origin(where))}
+    for key in ("protocol", "host", "port", "path", "query", "variable"):
+        if key not in url:
+            continue
+        value = url[key]
+        if key in ("protocol", "port"):
+            traced[key] = part(value)
+        elif key in ("host", "path"):
+            traced[key] = [part(text) for text in value]
+        elif key == "query":
+            traced[key] = [{"key": part(entry["key"]), "value": part(entry["value"])} for entry in value]
+        else:
+            traced[key] = [{"key": trace(entry["key"], Origin(request.path + ("path_variables", entry["key"]), key=True)),
+                            "value": trace(entry["value"], Origin(request.path + ("path_variables", entry["key"])))} for entry in value]
+    return traced
+
+
+def _traced_item(item: Item, view: dict[str, Any], trace: Tracer) -> dict[str, Any]:
+    """The item's view with every course value marked with where it comes from (the source map's render)."""
+    whole = Origin(item.path, exact=False)
+    traced = {**view, "name": trace(view["name"], Origin(item.path + ("name",)), whole),
+              "description": trace(view["description"], whole),
+              "events": _traced_events(view["events"], item.scripts, item.path, trace)}
+    if isinstance(item, Folder):
+        traced["items"] = [_traced_item(child, child_view, trace) for child, child_view in zip(item.items, view["items"])]
+        return traced
+    by_key = {header.key: header for header in item.headers}
+    headers = []
+    for header_view in view["headers"]:
+        header = by_key[header_view["key"]]
+        parent = Origin(header.path, exact=False)
+        headers.append({**header_view, "key": trace(header.key, Origin(header.path, key=True), parent),
+                        "value": trace(header.value, Origin(header.path), parent)}
+                       | ({"description": trace(header.description, Origin(header.path + ("description",)), parent)} if header.description else {}))
+    traced["headers"] = headers
+    traced["method"] = trace(view["method"], Origin(item.path + ("method",)))
+    traced["url"] = _traced_url(view["url"], item, trace)
+    return traced
+
+
+def body_origins(request: Request, at: PathKey, entries: dict[PathKey, Origin]) -> None:
+    """Where a request's rendered body (landed at ``at``) comes from: its JSON inside, or its entries."""
+    kind = request.body_kind
+    base = request.path + ((kind,) if kind in ("raw", "form", "formdata", "file") else ("body",))
+    if kind in ("json", "raw"):
+        entries[at] = Origin(base, body="data" if kind == "json" else "text")
+        return
+    entries[at] = Origin(base, exact=False)
+    if kind == "form":
+        for index, key in enumerate(request.form or {}):
+            entries[at + (index, "key")] = Origin(base + (key,), key=True)
+            entries[at + (index, "value")] = Origin(base + (key,))
+    elif kind == "formdata":
+        for index, entry in enumerate(request.formdata or []):
+            for key in entry:
+                entries[at + (index, key)] = Origin(base + (index, key))
+    elif kind == "file":
+        for key in request.file or {}:
+            entries[at + (key,)] = Origin(base + (key,))
+
+
 def _undefined(value: Any) -> Any:
     if isinstance(value, jinja2.Undefined):
         value._fail_with_undefined_error()
@@ -211,6 +294,7 @@ class Renderer:
         self._skeleton_made: Skeleton | None | bool = False
         self._written_made: tuple[SkeletonText, str, list[int]] | None | bool = False
         self._environments: dict[tuple[str, ...], tuple[Skeleton, SkeletonText] | None] = {}
+        self.source_map = SourceMap()  # recorded by the first render (``_skeleton``)
         self._item_id: Callable[[list[str]], str] = str
 
     def _problem(self, name: str, line: int, message: str) -> Problem:
@@ -249,26 +333,41 @@ class Renderer:
             for key, value in values.items()
         ]
 
-    def _collection(self, collection_id: Any, bodies: Sequence[Any]) -> Any:
+    def _collection(self, collection_id: Any, bodies: Sequence[Any], trace: Tracer | None = None) -> Any:
+        name, description, items, events = self.course.name, self.description, self.items, self.events
+        if trace is not None:
+            whole = Origin(("collection",), exact=False)
+            name, description = trace(name, Origin(("collection",)), whole), trace(description, whole)
+            items = [_traced_item(item, view, trace) for item, view in zip(self.course.items, items)]
+            events = _traced_events(events, self.course.scripts, (), trace)
         return self._render(
             COLLECTION_TEMPLATE,
             {
-                "collection": {"id": collection_id, "name": self.course.name, "description": self.description},
-                "items": self.items,
-                "events": self.events,
+                "collection": {"id": collection_id, "name": name, "description": description},
+                "items": items,
+                "events": events,
                 "bodies": bodies,
                 "item_id": self._item_id,
             },
         )
 
     def _skeleton(self) -> Skeleton | None:
-        """The collection rendered once, with slots for what differs per participant (ids and bodies)."""
+        """The collection rendered once, with slots for what differs per participant (ids and bodies).
+
+        The same render records the source map: every course value goes in marked, and is put back where it landed.
+        """
         if self._skeleton_made is False:
-            slots = Slots()
-            self._item_id = lambda names: slots(lambda filled, key="\0".join(names): str(derived_id(filled[0], key)))
-            document = self._collection(slots(lambda filled: str(filled[0])),
-                                        [slots(lambda filled, index=index: filled[1][index]) for index in range(len(self.requests))])
-            self._skeleton_made = Skeleton.find(document, slots)
+            slots, trace = Slots(), Tracer()
+            self._item_id = lambda names: slots(lambda filled, key="\0".join(map(trace.real, names)): str(derived_id(filled[0], key)))
+            bodies = [slots(lambda filled, index=index: filled[1][index]) for index in range(len(self.requests))]  # slots 0..n-1
+            document = self._collection(slots(lambda filled: str(filled[0])), bodies, trace)
+            found = SourceMap()
+            self._skeleton_made = Skeleton.find(document, slots, lambda path, text: trace.record(path, text, found))
+            landed = self._skeleton_made.paths if self._skeleton_made is not None else {}
+            for number, path in landed.items():
+                if number < len(self.requests):
+                    body_origins(self.requests[number][0], path, found.entries)
+            self.source_map = found
         return self._skeleton_made
 
     def _written(self, skeleton: Skeleton, values: list[Any]) -> tuple[SkeletonText, str, list[int]] | None:

@@ -4,7 +4,8 @@
 ``export``: found in Postman files as exported (``lint``, ``import``); ``both``: the same check on either.
 Settings (a course's ``settings.rules``, ``.pmforge-lint.yaml``) are checked against this list, and
 ``docs/lint.md``'s table is ``markdown_table()`` (tests/test_rule_registry.py holds them equal).
-Adding a rule is one entry here, the code that finds it, and its test.
+Adding a rule that lint runs on a Postman document is one module in ``pmforge.lint.document_rules`` with
+``check(context)``, and one entry here naming it (``check=``); the linter runs the checks in the order listed.
 """
 
 from __future__ import annotations
@@ -30,11 +31,16 @@ class Rule:
     applies: str
     summary: str
     input: bool = False  # about reading or writing files, not a check of a Postman document's content
+    check: str | None = None  # the module whose check(context) finds it in a Postman document (pmforge.lint.context)
 
     @property
     def on_exports(self) -> bool:
         return self.applies in (EXPORT, BOTH)
 
+
+# Named, not imported: reading the registry (``pmforge --version``, settings) loads no check.
+_SHAPE = "pmforge.lint.structure"  # the shape of a collection or environment, which the other checks read
+_IN = "pmforge.lint.document_rules."
 
 _ALL = (
     # Reading files, whatever they hold.
@@ -47,31 +53,31 @@ _ALL = (
     Rule("json-syntax", ERROR, EXPORT, "the file is not valid JSON"),
     Rule("duplicate-key", ERROR, BOTH, "a key appears twice in one object; JSON readers silently keep the last"),
     Rule("file-kind", ERROR, EXPORT, "the file is neither a Postman collection (v2.0/v2.1) nor an environment"),
-    Rule("collection-version", WARNING, EXPORT, "info.schema is not the v2.0.0 or v2.1.0 URL the Postman app writes and recognises"),
-    Rule("structure", ERROR, EXPORT, "a value has the wrong JSON type, or an item has neither request nor item: Postman drops or mangles it"),
-    Rule("unknown-key", WARNING, EXPORT, "a key Postman does not know (often a misspelling); Postman drops it without a word"),
-    Rule("event-listen", ERROR, EXPORT, "event.listen is neither prerequest nor test, so the script never runs"),
-    Rule("next-request", ERROR, BOTH, "setNextRequest names a request that does not exist: Newman then stops silently with exit 0"),
-    Rule("undefined-variable", ERROR, BOTH, "a {{VAR}} is neither in the given environments or collection variables nor set by an earlier script"),
-    Rule("variable-case", WARNING, EXPORT, "two {{VAR}}s differ only in case ({{access_token}}, {{ACCESS_TOKEN}}); Postman treats them as two variables"),
-    Rule("legacy-script", WARNING, EXPORT, "a script uses the legacy API (postman.setEnvironmentVariable, responseBody, tests[...]) instead of pm.*"),
-    Rule("secret", ERROR, BOTH, "a token, client secret or private key is written into the collection; keep it in an environment"),
-    Rule("hard-coded-value", ERROR, EXPORT, "x-sandbox-name, x-api-key or x-gw-ims-org-id is a literal where a {{VARIABLE}} belongs"),
-    Rule("course-placeholder", ERROR, EXPORT, "a course placeholder is left in (a literal ldap in a body's name, createdBy or description; --aepSandboxId-- and the like)"),
-    Rule("auth-scheme", WARNING, EXPORT, "the Authorization scheme is spelled two ways in one collection (bearer and Bearer)"),
-    Rule("content-type-without-body", WARNING, EXPORT, "a request without a body sends a Content-Type header"),
-    Rule("duplicate-name", WARNING, BOTH, "two requests share a name in a folder or across the collection, where setNextRequest looks names up"),
-    Rule("no-test", WARNING, EXPORT, "a request asserts nothing (no pm.test or tests[...]), so an error reply still passes"),
-    Rule("body-json", ERROR, BOTH, "a JSON request body (language json, or a JSON Content-Type) does not parse"),
-    Rule("segment-definition", ERROR, BOTH, "a POST .../segment/definitions body breaks segment-definition.schema.json"),
-    Rule("segment-job", ERROR, BOTH, "a POST .../segment/jobs body breaks segment-job.schema.json"),
-    Rule("pql-json", ERROR, BOTH, "a pql/json expression value is not a JSON-encoded string"),
-    Rule("pql-tree", ERROR, BOTH, "a pql/json expression is not a valid PQL tree (pql-tree.schema.json)"),
-    Rule("pql-field", ERROR, BOTH, "a PQL expression names a profile field the catalog does not know, or uses it wrongly"),
-    Rule("pql-value", ERROR, BOTH, "a PQL expression compares a field with a value it cannot hold"),
-    Rule("pql-syntax", ERROR, BOTH, "pql/text no PQL reader takes: blank, an open string, unpaired brackets, unfinished (text merely outside pmforge's subset is fine)"),
-    Rule("pql-unconfirmed", WARNING, BOTH, "PQL compiled to pql/json uses an operator (!=, <, notIn, startsWith …) whose tree no public AEP sample confirms; pql/text is the safe choice"),
-    Rule("headers", ERROR, BOTH, "an AEP Platform API request lacks a required header or sends one in the wrong form (headers.schema.json)"),
+    Rule("collection-version", WARNING, EXPORT, "info.schema is not the v2.0.0 or v2.1.0 URL the Postman app writes and recognises", check=_SHAPE),
+    Rule("structure", ERROR, EXPORT, "a value has the wrong JSON type, or an item has neither request nor item: Postman drops or mangles it", check=_SHAPE),
+    Rule("unknown-key", WARNING, EXPORT, "a key Postman does not know (often a misspelling); Postman drops it without a word", check=_SHAPE),
+    Rule("event-listen", ERROR, EXPORT, "event.listen is neither prerequest nor test, so the script never runs", check=_SHAPE),
+    Rule("next-request", ERROR, BOTH, "setNextRequest names a request that does not exist: Newman then stops silently with exit 0", check=_IN + "next_request"),
+    Rule("undefined-variable", ERROR, BOTH, "a {{VAR}} is neither in the given environments or collection variables nor set by an earlier script", check=_IN + "undefined_variable"),
+    Rule("variable-case", WARNING, EXPORT, "two {{VAR}}s differ only in case ({{access_token}}, {{ACCESS_TOKEN}}); Postman treats them as two variables", check=_IN + "variable_case"),
+    Rule("legacy-script", WARNING, EXPORT, "a script uses the legacy API (postman.setEnvironmentVariable, responseBody, tests[...]) instead of pm.*", check=_IN + "legacy_script"),
+    Rule("secret", ERROR, BOTH, "a token, client secret or private key is written into the collection; keep it in an environment", check=_IN + "secret"),
+    Rule("hard-coded-value", ERROR, EXPORT, "x-sandbox-name, x-api-key or x-gw-ims-org-id is a literal where a {{VARIABLE}} belongs", check=_IN + "hard_coded_value"),
+    Rule("course-placeholder", ERROR, EXPORT, "a course placeholder is left in (a literal ldap in a body's name, createdBy or description; --aepSandboxId-- and the like)", check=_IN + "course_placeholder"),
+    Rule("auth-scheme", WARNING, EXPORT, "the Authorization scheme is spelled two ways in one collection (bearer and Bearer)", check=_IN + "auth_scheme"),
+    Rule("content-type-without-body", WARNING, EXPORT, "a request without a body sends a Content-Type header", check=_IN + "content_type_without_body"),
+    Rule("duplicate-name", WARNING, BOTH, "two requests share a name in a folder or across the collection, where setNextRequest looks names up", check=_IN + "duplicate_name"),
+    Rule("no-test", WARNING, EXPORT, "a request asserts nothing (no pm.test or tests[...]), so an error reply still passes", check=_IN + "no_test"),
+    Rule("body-json", ERROR, BOTH, "a JSON request body (language json, or a JSON Content-Type) does not parse", check=_IN + "body_json"),
+    Rule("segment-definition", ERROR, BOTH, "a POST .../segment/definitions body breaks segment-definition.schema.json", check=_IN + "body_schemas"),
+    Rule("segment-job", ERROR, BOTH, "a POST .../segment/jobs body breaks segment-job.schema.json", check=_IN + "body_schemas"),
+    Rule("pql-json", ERROR, BOTH, "a pql/json expression value is not a JSON-encoded string", check=_IN + "pql"),
+    Rule("pql-tree", ERROR, BOTH, "a pql/json expression is not a valid PQL tree (pql-tree.schema.json)", check=_IN + "pql"),
+    Rule("pql-field", ERROR, BOTH, "a PQL expression names a profile field the catalog does not know, or uses it wrongly", check=_IN + "pql"),
+    Rule("pql-value", ERROR, BOTH, "a PQL expression compares a field with a value it cannot hold", check=_IN + "pql"),
+    Rule("pql-syntax", ERROR, BOTH, "pql/text no PQL reader takes: blank, an open string, unpaired brackets, unfinished (text merely outside pmforge's subset is fine)", check=_IN + "pql"),
+    Rule("pql-unconfirmed", WARNING, BOTH, "PQL compiled to pql/json uses an operator (!=, <, notIn, startsWith …) whose tree no public AEP sample confirms; pql/text is the safe choice", check=_IN + "pql"),
+    Rule("headers", ERROR, BOTH, "an AEP Platform API request lacks a required header or sends one in the wrong form (headers.schema.json)", check=_IN + "headers"),
     # A course and what is built from it.
     Rule("course-schema", ERROR, COURSE, "the course file breaks course.schema.json (a missing, misspelled or mistyped key)"),
     Rule("placeholder", ERROR, COURSE, "a participant value ${...} is unknown, or written where none is filled in (only bodies and environment values)"),
@@ -138,8 +144,18 @@ def apply_levels(problems: Iterable[Problem], levels: dict[str, str]) -> list[Pr
     return kept
 
 
+# Levels a course raises above the registry's default: pmforge derives item ids and v3 file names from request
+# names, so two requests of one name are an error in a course (a warning in an export).
+COURSE_LEVELS = {"duplicate-name": ERROR}
+
+
+def course_levels(levels: dict[str, str]) -> dict[str, str]:
+    """The levels for a course's problems: the course's own ``settings.rules`` over ``COURSE_LEVELS``."""
+    return {**COURSE_LEVELS, **levels}
+
+
 def markdown_table() -> str:
     """The rules table of docs/lint.md."""
     rows = ["| Rule | Default | Applies to | What it finds |", "|---|---|---|---|"]
-    rows += [f"| `{rule.id}` | {rule.severity} | {rule.applies} | {rule.summary} |" for rule in _ALL]
+    rows += [f"| `{rule.id}` | {rule.severity} | {rule.applies} | {rule.summary} |" for rule in RULES.values()]
     return "\n".join(rows) + "\n"

@@ -32,14 +32,19 @@ class Slots:
 class Skeleton:
     """The parsed document with its slots; ``find`` gives ``None`` when a marker did not land as a whole value."""
 
-    def __init__(self, document: Any, tree: dict[Any, Any], makers: Sequence[Callable[[Any], Any]]) -> None:
+    def __init__(self, document: Any, tree: dict[Any, Any], makers: Sequence[Callable[[Any], Any]], paths: dict[int, tuple[Any, ...]]) -> None:
         self.document, self.tree, self.makers = document, tree, list(makers)
+        self.paths = paths  # where each slot landed
 
     @classmethod
-    def find(cls, document: Any, slots: Slots) -> Skeleton | None:
+    def find(cls, document: Any, slots: Slots, record: Callable[[tuple[Any, ...], str], str] | None = None) -> Skeleton | None:
+        """``record`` sees every other string (path, text) and gives the text to keep there (the source map's render)."""
         tree: dict[Any, Any] = {}
+        paths: dict[int, tuple[Any, ...]] = {}
         seen: set[int] = set()
         for path, text in strings(document, ()):
+            if record is not None and "\ue001" in text:
+                _parent(document, path)[path[-1]] = text = record(path, text)
             match = _MARK.search(text)
             if match is None:
                 continue
@@ -47,11 +52,12 @@ class Skeleton:
             if match.group() != text or number in seen:
                 return None  # a marker inside a longer string: this template cannot be filled by slots
             seen.add(number)
+            paths[number] = path
             node = tree
             for part in path[:-1]:
                 node = node.setdefault(part, {})
             node[path[-1]] = number
-        return cls(document, tree, slots.makers)  # a marker the template did not use (a request without a body) is no slot
+        return cls(document, tree, slots.makers, paths)  # a marker the template did not use (a request without a body) is no slot
 
     def fill(self, context: Any) -> Any:
         return self.filled(self.values(context))
@@ -62,6 +68,12 @@ class Skeleton:
 
     def filled(self, values: list[Any]) -> Any:
         return _filled(self.document, self.tree, values)
+
+
+def _parent(document: Any, path: tuple[Any, ...]) -> Any:
+    for part in path[:-1]:
+        document = document[part]
+    return document
 
 
 def _filled(node: Any, tree: dict[Any, Any], values: list[Any]) -> Any:

@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from pmforge.names import file_name
 from pmforge.problems import Problem
 from pmforge.validation import schema_problems
 
@@ -25,18 +26,9 @@ REQUEST_SUFFIX = ".request.yaml"
 ORDER_STEP = 1000
 SCHEMAS = {"collection": "postman-v3-definition.schema.json", "http-request": "postman-v3-request.schema.json"}
 
-# Postman's file names: these characters (and control characters) become "-"; spaces around go.
-_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
 _SCRIPT_TYPES = {"prerequest": "beforeRequest", "test": "afterResponse"}
 
 Document = dict[str, Any]
-
-
-def file_name(name: str) -> str:
-    """A folder's or request's name as Postman's git workspaces spell it on disk."""
-    stem = _UNSAFE.sub("-", name).strip()
-    # Never ".", ".." or a second ".resources": those mean something else in the tree.
-    return "-" * max(len(stem), 1) if stem in ("", ".", "..") or stem.lower() == ".resources" else stem
 
 
 class _Names:

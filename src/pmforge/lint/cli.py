@@ -8,15 +8,16 @@ from pathlib import Path
 import click
 
 from pmforge.lint.linter import discover, lint_files
-from pmforge.lint.rules import RULES
+from pmforge.lint.rules import export_rules
 from pmforge.lint.settings import LintConfigError, Settings, load_settings
 from pmforge.outcome import ExitCode, tally
 from pmforge.reporting import fails, format_option, report
 
 
 def rules_table() -> str:
-    width = max(len(rule_id) for rule_id in RULES)
-    return "\n".join(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}" for rule in RULES.values())
+    rules = export_rules()
+    width = max(len(rule_id) for rule_id in rules)
+    return "\n".join(f"{rule.id:<{width}}  {rule.severity:<7}  {rule.summary}" for rule in rules.values())
 
 
 @click.command("lint")

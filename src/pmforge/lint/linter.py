@@ -1,12 +1,15 @@
-"""Lint Postman files: find them, read them with positions, yield problems. Nothing here prints."""
+"""Lint Postman files: find them, read them with positions, run the registry's checks, yield problems. Nothing here prints."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
+from types import ModuleType
 
-from pmforge.lint import bodies, flow, structure, values
-from pmforge.lint.collection import RequestItem, requests
+from pmforge import rules
+from pmforge.lint import structure
+from pmforge.lint.context import Context
 from pmforge.lint.positions import Document, load
 from pmforge.lint.rules import RULES
 from pmforge.lint.settings import Settings, nearest_settings
@@ -80,7 +83,7 @@ def lint_files(files: Sequence[Path], *, settings: Settings | None = None, catal
         by_file: dict[str, list[Problem]] = {}
         for problem in problems:
             by_file.setdefault(problem.file, []).append(problem)
-        yield from _without_repeats(sorted(kept for file, group in by_file.items() for kept in chosen.apply(group, file)))
+        yield from without_repeats(sorted(kept for file, group in by_file.items() for kept in chosen.apply(group, file)))
 
 
 def lint_document(document: Document, kind: str | None, *, environment: set[str] | None, catalog: Catalog,
@@ -89,42 +92,32 @@ def lint_document(document: Document, kind: str | None, *, environment: set[str]
     ``secrets``: the secret values of the environments, which no collection may hold."""
     if kind is None:
         return [document.problem((), "neither a Postman collection (info, item) nor an environment (values)", "file-kind")]
-    problems = structure.structure_problems(document, kind)
-    # The content rules read the structure as Postman defines it; on a broken one they would guess.
-    if kind == structure.COLLECTION and not any(problem.rule == "structure" for problem in problems):
-        problems += collection_problems(document, environment=environment, catalog=catalog, secrets=secrets)
+    context = Context(document, kind, environment, catalog, secrets)
+    checks = document_checks()
+    problems = checks.pop(structure.__name__).check(context)
+    # The other rules read the structure as Postman defines it; on a broken one they would guess.
+    if not any(problem.rule == "structure" for problem in problems):
+        for module in checks.values():
+            if kind in getattr(module, "KINDS", (structure.COLLECTION,)):
+                problems += module.check(context)
     return problems
 
 
-def collection_problems(document: Document, *, environment: set[str] | None, catalog: Catalog,
-                        secrets: Sequence[Secret] = ()) -> list[Problem]:
-    items = requests(document)
-    problems = values.secrets(document)
-    flagged = {problem.line for problem in problems}  # a token the patterns already named is not named twice
-    problems += [problem for problem in values.secret_values(document, secrets) if problem.line not in flagged]
-    problems += values.placeholders(document)
-    problems += values.auth_schemes(document, items)
-    problems += flow.duplicate_names(document, items) + flow.missing_tests(document, items)
-    problems += flow.next_request_targets(document, items) + flow.legacy_scripts(document, items)
-    problems += flow.variable_case(document, items)
-    if environment is not None:
-        problems += flow.undefined_variables(document, items, environment)
-    for item in items:
-        problems += _request_problems(document, item, catalog)
-    return problems
+def document_checks() -> dict[str, ModuleType]:
+    """The modules the registry names (``Rule.check``), in registry order: a family's rules share one.
+
+    Each has ``check(context)``; it runs on collections, or on the kinds of file its ``KINDS`` names."""
+    names = dict.fromkeys(rule.check for rule in rules.RULES.values() if rule.check)
+    return {name: importlib.import_module(name) for name in names}
 
 
-def _request_problems(document: Document, item: RequestItem, catalog: Catalog) -> list[Problem]:
-    problems = list(values.hard_coded(document, item)) + list(values.content_type_without_body(document, item))
-    body, body_issues = bodies.parse_body(document, item)
-    problems += body_issues
-    if body is not None:
-        problems += values.ldap_placeholders(body) + bodies.schema_checks(item, body) + bodies.pql_checks(body, catalog)
-    return problems + bodies.header_checks(document, item)
+def without_repeats(problems: list[Problem]) -> Iterator[Problem]:
+    """Each problem once, and no header-schema problem where a more specific rule already spoke (the sorted
+    problems of one file; a course's and an export's alike).
 
-
-def _without_repeats(problems: list[Problem]) -> Iterator[Problem]:
-    # The header schema restates what a more specific rule already said at that spot (bearer, Content-Type on a GET).
+    The header schema restates what a more specific rule says at that spot (bearer, Content-Type on a GET), and the
+    specific rule's level is the one meant: a lower-case bearer works, and is a warning.
+    """
     taken = {(p.file, p.line, p.column) for p in problems if p.rule != "headers"}
     seen: set[Problem] = set()
     for problem in problems:

@@ -7,6 +7,12 @@ from __future__ import annotations
 from pmforge.rules import RULES as ALL_RULES
 from pmforge.rules import Rule
 
-RULES: dict[str, Rule] = {rule.id: rule for rule in ALL_RULES.values() if rule.on_exports and not rule.input}
 
-__all__ = ["RULES", "Rule"]
+def export_rules() -> dict[str, Rule]:
+    """The rules lint can find in an export, as the registry holds them now."""
+    return {rule.id: rule for rule in ALL_RULES.values() if rule.on_exports and not rule.input}
+
+
+RULES: dict[str, Rule] = export_rules()
+
+__all__ = ["RULES", "Rule", "export_rules"]

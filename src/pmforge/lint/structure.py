@@ -10,11 +10,14 @@ nearest known key.
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from pmforge.lint.positions import Document, PathKey
 from pmforge.lint.rules import RULES
 from pmforge.problems import Problem
+
+if TYPE_CHECKING:
+    from pmforge.lint.context import Context
 
 COLLECTION, ENVIRONMENT = "collection", "environment"
 SCHEMA_URLS = {
@@ -22,6 +25,7 @@ SCHEMA_URLS = {
     for host in ("getpostman", "postman") for version in ("v2.0.0", "v2.1.0")
 }
 LISTEN = ("prerequest", "test")
+KINDS = (COLLECTION, ENVIRONMENT)  # the files this module's check runs on
 
 _VARIABLE = ("id", "key", "value", "type", "name", "description", "system", "disabled")
 _KEYS: dict[str, tuple[str, ...]] = {
@@ -99,6 +103,12 @@ def environment_root(data: Any) -> tuple[Any, PathKey]:
     if isinstance(data, dict) and isinstance(data.get("environment"), dict) and "values" not in data:
         return data["environment"], ("environment",)
     return data, ()
+
+
+def check(context: Context) -> list[Problem]:
+    """The rules of this module (structure, unknown-key, event-listen, collection-version): the linter runs them first,
+    on collections and environments alike, and the other document rules only on a file they pass."""
+    return structure_problems(context.document, context.kind)
 
 
 def structure_problems(document: Document, kind: str) -> list[Problem]:
