@@ -25,7 +25,7 @@ from pmforge.names import WINDOWS_RESERVED, file_stem
 from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
 from pmforge.packaging import zip_bytes
-from pmforge.writing import OutputError, Staging, refusal
+from pmforge.writing import OutputError, refusal, staged
 
 _LONGEST_SUFFIX = ".postman_environment.json"
 MAX_NAME_BYTES = 255  # one name in a path, on every common file system
@@ -284,43 +284,30 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
     if book is not None:
         problems += book.clashes(checked.roster.participants, checked.roster.file)
     try:
-        staging = Staging(out_dir, inputs=inputs)
-    except OutputError as error:
-        return Result([error.problem])
-    except OSError as error:
-        return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
-    try:
-        for participant, files, file_problems in outputs(checked, collection_format):
-            problems += file_problems
-            participants += 1
+        with staged(out_dir, inputs=inputs) as staging:
+            for participant, files, file_problems in outputs(checked, collection_format):
+                problems += file_problems
+                participants += 1
+                if stops(problems):
+                    continue  # keep checking the rest, so one run reports everything
+                if book is not None:
+                    files |= book.add(participant, checked.renderer.environment_values(participant), files)
+                for relative, text in files.items():
+                    staging.write(relative, text)
+                    written += 1
+                if book is not None:
+                    staging.write_bytes(f"{participant.ldap}.zip", zip_bytes(files))
+                    written += 1
             if stops(problems):
-                continue  # keep checking the rest, so one run reports everything
+                staging.discard()
+                return Result(problems, participants=participants)
             if book is not None:
-                files |= book.add(participant, checked.renderer.environment_values(participant), files)
-            for relative, text in files.items():
-                staging.write(relative, text)
-                written += 1
-            if book is not None:
-                staging.write_bytes(f"{participant.ldap}.zip", zip_bytes(files))
-                written += 1
-        if book is not None and not stops(problems):
-            manifest = book.manifest()
-            staging.write(handouts.MANIFEST, canonical(manifest))
-            staging.write("index.html", classpage.class_page(manifest))
-            written += 2
-        if stops(problems):
-            staging.discard()
-            return Result(problems, participants=participants)
-        staging.commit()
+                manifest = book.manifest()
+                staging.write(handouts.MANIFEST, canonical(manifest))
+                staging.write("index.html", classpage.class_page(manifest))
+                written += 2
     except OutputError as error:
         return Result([error.problem], participants=participants)
-    except OSError as error:
-        staging.discard()
-        return Result([Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")])
     except handouts.HandoutError as error:
-        staging.discard()
         return Result(problems + [error.problem], participants=participants)
-    except BaseException:
-        staging.discard()
-        raise
     return Result(problems, participants=participants, files=written)
