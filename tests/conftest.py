@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from pmforge.cli import main
+from pmforge.importing import import_course
+from pmforge.problems import Problem
 from pmforge.mock import MockServer, start_mock
 from pmforge.rehearsal import NewmanMissing, find_newman
 
@@ -17,6 +19,12 @@ TESTS = Path(__file__).resolve().parent
 DATA = TESTS / "data"
 REPO = TESTS.parent
 SHARED = REPO.parent / "shared"
+
+
+def imported(path: Path) -> tuple[str | None, list[Problem]]:
+    """The course YAML and problems ``pmforge import`` has for an exported collection (file or v3 folder)."""
+    result = import_course(path)
+    return result.course, result.problems
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

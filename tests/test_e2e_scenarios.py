@@ -7,6 +7,12 @@ which steps ran, and the message a learner reads. The same scenarios make ``rehe
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -14,6 +20,7 @@ from click.testing import CliRunner
 
 from pmforge import building
 from pmforge.rehearsal.cli import rehearse
+from tests.test_rehearse_class import _processes_marked
 from pmforge.rehearsal.drill import Learner, Outcome, Scenario, learners, run_scenario, scenarios
 
 TOKEN, STEP_1, STEP_2, STEP_3 = ("Get Access Token", "Step 1 - Profile: Create A Segment Definition",
@@ -247,3 +254,34 @@ def test_step_1_first_with_a_wrong_secret_never_reaches_the_gateway(newman: Path
     assert run.exit_code == 1
     assert run.failures == (f'{STEP_1}: no token: "{TOKEN}" got 401 Unauthorized: invalid_client invalid client_id or '
                             f"client_secret. {FIX} The run stops here.: no token",)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="reads /proc to prove no Newman outlives the drill")
+def test_ctrl_c_during_the_drill_prints_the_runs_finished_and_exits_130(newman: Path, tmp_path: Path) -> None:
+    roster = tmp_path / "one.csv"
+    roster.write_text("ldap,sandbox\nalice,alice-sandbox\n", encoding="utf-8")
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    mark = str(uuid.uuid4())
+    environment = {**os.environ, "TMPDIR": str(scratch), "PMFORGE_TEST_MARK": mark, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen([sys.executable, "-m", "pmforge.cli", "rehearse", "--drill", "--roster", str(roster),
+                                "--parallel", "1"], cwd=tmp_path, env=environment, stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    # One run at a time, each in a folder of its own made as it starts: the third folder means two have ended.
+    deadline = time.monotonic() + 120
+    while len(list(scratch.glob("pmforge-drill-*/tmp*"))) < 3 and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    output, errors = process.communicate(timeout=120)
+    assert (process.returncode, errors) == (130, ""), output
+    lines = output.splitlines()
+    finished = sum(1 for line in lines if line.endswith(("ok 5", "ok 1")))
+    assert 1 <= finished <= 2, output  # the second may end as the signal comes
+    cells = ["ok 5", "ok 1", "ok 0", "ok 4", "ok 5", "ok 7", "ok 7", "ok 6", "ok 6"][:finished] + ["-"] * (9 - finished)
+    names = ["happy path", "wrong secret", "empty secret", "lost job", "failed job", "429 burst", "token expires mid-run",
+             "second run, same environment", "fresh import, definition exists"]
+    assert lines == ["scenario                         alice", *(f"{name:<33}{cell}" for name, cell in zip(names, cells)),
+                     f"interrupted: {finished} of 9 runs finished: {finished} passed, 0 failed "
+                     "(cells: requests the mock saw; -: not finished)"]
+    assert list(scratch.iterdir()) == []  # the scratch class and every run's folder are gone
+    assert _processes_marked(f"PMFORGE_TEST_MARK={mark}") == [], "a Newman run outlived the drill"

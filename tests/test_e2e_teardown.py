@@ -181,20 +181,25 @@ def test_an_empty_environment_is_refused_by_ims_and_nothing_else_is_sent(class_t
     assert run.failures[0].startswith(f"{TOKEN}: status 400: invalid_request: missing client_id parameter")
 
 
-def test_max_pages_bounds_the_listing_and_says_what_was_not_read(newman: Path, tmp_path: Path) -> None:
+def _edited_run(newman: Path, tmp_path: Path, old: str, new: str) -> tuple[NewmanRun, list[tuple[str, str]]]:
+    """The teardown of the bundled course with ``old`` (there once) made ``new``, run on the seeded mock; what is left."""
     course = tmp_path / "course"
     shutil.copytree(bundled_course().parent, course)
     text = (course / "course.yaml").read_text(encoding="utf-8")
-    (course / "course.yaml").write_text(text.replace("\n    next: link.next\n", "\n    next: link.next\n    max_pages: 1\n"),
-                                        encoding="utf-8")
+    assert text.count(old) == 1
+    (course / "course.yaml").write_text(text.replace(old, new), encoding="utf-8")
     (tmp_path / "class.csv").write_text(ROSTER, encoding="utf-8")
     assert teardown(course, tmp_path / "class.csv", tmp_path / "out").problems == []
     out = tmp_path / "out"
     files = {"collection": out / f"{STEM}.postman_collection.json",
              "environment": out / f"{STEM}.postman_environment.json", "data": out / f"{STEM}.iteration_data.json"}
     with _seeded_mock() as mock:
-        run = Teardown(mock, files, newman).run()
-        left = Teardown(mock, files, newman).left()
+        return Teardown(mock, files, newman).run(), Teardown(mock, files, newman).left()
+
+
+def test_max_pages_bounds_the_listing_and_says_what_was_not_read(newman: Path, tmp_path: Path) -> None:
+    # The teardown's find has the only "    id: id" line.
+    run, left = _edited_run(newman, tmp_path, "\n    id: id\n", "\n    id: id\n    max_pages: 1\n")
     # Page 1 of prod holds vangeluw's (deleted); after it, zoë's is on page 2, never read.
     assert run.exit_code == 1
     assert left == [entry for entry in BEFORE if entry not in {("prod", _name("vangeluw")),
@@ -228,3 +233,12 @@ def test_a_gateway_that_refuses_even_a_new_token_stops_the_run(class_teardown: T
     assert run.failures == (
         f"{FIND}: status 401 with a new token: 401013: Oauth token is not valid; check IMS, API_KEY and IMS_ORG in the "
         f"environment: {FIND} did not succeed",)
+
+
+def test_the_next_link_is_joined_to_next_base_as_the_exists_lookup_joins_it(newman: Path, tmp_path: Path) -> None:
+    """A next_base ending in "/" before a link starting with one: the teardown, which takes Step 1's listing,
+    joins them as that request's exists: lookup does (one "/"), not ``…/ups//segment/…``."""
+    run, left = _edited_run(newman, tmp_path, 'next_base: "{{PLATFORM_GATEWAY}}/data/core/ups"',
+                            'next_base: "{{PLATFORM_GATEWAY}}/data/core/ups/"')
+    assert (run.exit_code, run.failures) == (0, ()), run.output
+    assert left == AFTER

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from pmforge import building
-from pmforge.importing import declarations, import_collection
-from tests.conftest import SHARED, shared_file
+from pmforge.importing import declarations
+from tests.conftest import SHARED, imported, shared_file
 
 SAMPLES = sorted(
     str(path.relative_to(SHARED)) for path in (SHARED / "aep-postman-samples").glob("**/*.postman_collection.json")
@@ -109,7 +109,7 @@ def test_import_then_build_gives_the_original_back(sample: str, tmp_path: Path) 
     """The original requests, as one participant sends them: since issue 10 the learner's ldap and the
     trainer's sandbox are the participant's own (`${ldap}`, `{{SANDBOX_NAME}}` = `${sandbox}`)."""
     original_path = shared_file(sample)
-    text, problems = import_collection(original_path)
+    text, problems = imported(original_path)
     assert text is not None and [p for p in problems if p.severity == "error"] == []
     course = tmp_path / "course.yaml"
     course.write_text(text, encoding="utf-8")
@@ -135,7 +135,7 @@ TWO_SANDBOXES = ("x-sandbox-name named 2 sandboxes (aepenablementfy21, prod): ev
 
 def test_import_of_the_course_lifts_headers_and_reads_scripts(tmp_path: Path) -> None:
     path = shared_file(COURSE)
-    text, problems = import_collection(path)
+    text, problems = imported(path)
     assert [(p.severity, p.message, p.rule) for p in problems] == [("warning", TWO_SANDBOXES, "import")]
     assert text is not None
     assert text.startswith(
@@ -153,7 +153,7 @@ def test_import_of_the_course_lifts_headers_and_reads_scripts(tmp_path: Path) ->
 def test_the_course_becomes_a_course_step_1_per_participant(tmp_path: Path) -> None:
     """Issue 10, point 5: the learner's ldap, the trainer's sandbox and the pql/json tree become
     participant values and PQL text."""
-    text, _ = import_collection(shared_file(COURSE))
+    text, _ = imported(shared_file(COURSE))
     assert text is not None
     assert (
         "  - name: 'Step 1 - Profile: Create A Segment Definition'\n"
@@ -265,7 +265,7 @@ def test_a_tree_explain_cannot_read_stays_a_tree(tmp_path: Path) -> None:
     (tmp_path / "t.json").write_text(json.dumps({"info": {"name": "T"}, "item": [
         {"name": "Make", "request": {"method": "POST", "url": "{{HOST}}/x", "body": {"mode": "raw", "raw": json.dumps(body)}}}]}),
         encoding="utf-8")
-    text, _ = import_collection(tmp_path / "t.json")
+    text, _ = imported(tmp_path / "t.json")
     assert text is not None and "pql:" not in text
     assert "      value: '{\"nodeType\": \"fnApply\", \"fnName\": \"exists\", \"params\": []}'\n" in text
 

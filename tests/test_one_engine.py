@@ -25,11 +25,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 
 from pmforge import building
-from pmforge.importing import import_collection
 from pmforge.lint import lint_files
 from pmforge.lint.settings import load_settings
 from pmforge.problems import Problem, has_errors
-from tests.conftest import shared_file
+from tests.conftest import imported, shared_file
 from tests.one_engine_mutations import DROP, TRUE_TREE, Change, Known, Outcome, apply, judge, mutations, outcome, requests_of
 from tests.test_import import SAMPLES
 
@@ -50,7 +49,7 @@ EXAMPLES = {"tests-data": 40 * _SCALE, "v3-course": 40 * _SCALE, "bundled": 40 *
 @lru_cache(maxsize=None)
 def _read(name: str) -> str:
     if name == "imported-course":
-        text, _ = import_collection(shared_file(IMPORTED))
+        text, _ = imported(shared_file(IMPORTED))
         assert text is not None
         return text
     return BASES[name].read_text(encoding="utf-8")
@@ -283,7 +282,7 @@ def test_a_literal_sandbox_fails_validate_where_it_is_written(tmp_path: Path) ->
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=[Path(name).name[:40] for name in SAMPLES])
 def test_an_imported_sample_builds_to_what_lint_accepts_under_its_settings(sample: str, tmp_path: Path) -> None:
-    text, _ = import_collection(shared_file(sample))
+    text, _ = imported(shared_file(sample))
     assert text is not None
     course = tmp_path / "course.yaml"
     course.write_text(text, encoding="utf-8")

@@ -100,6 +100,20 @@ def test_a_killed_build_leaves_the_old_class_or_the_new_one(place: Path, point: 
     assert sorted(p.name for p in place.iterdir()) == ["class", "course.yaml", "new.csv", "old.csv"]
 
 
+@pytest.mark.parametrize("point", ["staged", "complete"])
+def test_ctrl_c_during_a_build_exits_130_and_keeps_the_old_class(place: Path, point: str) -> None:
+    old = reference(place, "old.csv")
+    built(place, "old.csv", place / "class")
+    process = pmforge("build", "course.yaml", "--roster", "new.csv", "--out", "class", cwd=place, hooks=f"pause@{point}",
+                      stdin=subprocess.PIPE)
+    wait_for_pause(process, point)
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert (process.returncode, out, err) == (130, "", "interrupted\n")  # not click's "Aborted!" and exit 1
+    assert tree(place / "class") == old
+    assert sorted(p.name for p in place.iterdir()) == ["class", "course.yaml", "new.csv", "old.csv"]  # no staging left
+
+
 def test_a_kill_between_two_renames_is_undone_by_the_next_build(place: Path) -> None:
     old = reference(place, "old.csv")
     built(place, "old.csv", place / "class")
@@ -397,3 +411,22 @@ def test_an_out_whose_work_folder_cannot_be_made_is_refused_at_once(cli, tmp_pat
     # /proc accepts no new folder: the lock's folder cannot be made, which must end the build, not spin.
     result = cli("build", "--out", "/proc/pmforge-cannot-be-here", cwd=tmp_path)
     assert (result.exit_code, result.stdout) == (1, "/proc/pmforge-cannot-be-here:0:0: error: cannot write here: No such file or directory [output]\n")
+
+
+def test_staged_swaps_at_the_end_and_changes_nothing_when_discarded_or_broken_off(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    with writing.staged(out) as staging:
+        staging.write("a/one.txt", "1\n")
+    before = tree(out)
+    assert (sorted(before), before["a/one.txt"]) == ([MARKER, "a/one.txt"], b"1\n")
+    with writing.staged(out) as staging:
+        staging.write("two.txt", "2\n")
+        staging.discard()  # what a build does when its checks stop it
+    with pytest.raises(KeyError), writing.staged(out) as staging:
+        staging.write("three.txt", "3\n")
+        raise KeyError("a bug")
+    with pytest.raises(OutputError) as refused, writing.staged(out) as staging:
+        staging.write("four.txt", "4\n")
+        staging.write("x" * 300 + ".txt", "too long a name for any file system\n")
+    assert str(refused.value.problem) == f"{out}:0:0: error: cannot write: File name too long [output]"
+    assert tree(out) == before and sorted(path.name for path in tmp_path.iterdir()) == ["out"]

@@ -20,7 +20,7 @@ from pmforge import building
 from pmforge.mock import start_mock
 from pmforge.rehearsal import participant_overrides
 from pmforge.rehearsal.postman_cli import run_postman
-from tests.conftest import DATA
+from tests.conftest import DATA, edit_course
 from tests.test_postman_cli import postman_or_skip
 
 STEM = "_Adobe Experience Platform Enablement"
@@ -110,6 +110,25 @@ def test_migrate_of_our_v21_file_says_what_our_v3_tree_says(postman: Path, class
     assert list(ours) == list(theirs)  # the same files: names, folders
     for path in ours:
         assert ours[path] == theirs[path], path  # requests, order, methods, URLs, headers, bodies, scripts, ids
+
+
+def test_migrate_spells_control_characters_in_names_as_we_do(postman: Path, course_dir: Path, tmp_path: Path) -> None:
+    edit_course(course_dir, [("- name: Segments", '- name: "Seg\\x7fments\\x01"'),
+                             ("- name: Create", '- name: "\\ufeffCre\\x1fate\\u200b\\x85"'),
+                             ("- name: Read", '- name: "\\tRead\\u3000"')])
+    out = tmp_path / "out"
+    result = building.build(course_dir / "course.yaml", course_dir / "roster.csv", out, collection_format="both")
+    assert (result.problems, result.files > 0) == ([], True)
+    [collection] = (out / "alice").glob("*.postman_collection.json")
+    migrated = tmp_path / "migrated"
+    completed = run_postman(["collection", "migrate", str(collection), "-o", str(migrated)], home=tmp_path / "home",
+                            postman=postman, timeout_s=120)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    ours = sorted(str(path.relative_to(collection_tree(out / "alice"))) for path in collection_tree(out / "alice").rglob("*"))
+    assert ours == sorted(str(path.relative_to(migrated)) for path in migrated.rglob("*"))
+    assert ours == [".resources", ".resources/definition.yaml", "Seg\x7fments-", "Seg\x7fments-/.resources",
+                    "Seg\x7fments-/.resources/definition.yaml", "Seg\x7fments-/Cre-ate\u200b\x85.request.yaml",
+                    "Seg\x7fments-/Read.request.yaml"]
 
 
 def _run(postman: Path, target: Path, environment: Path, home: Path) -> tuple[int, str, dict[str, Any]]:

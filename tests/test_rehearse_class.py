@@ -303,7 +303,26 @@ def test_the_postman_cli_runner_masks_a_roster_secret_too(tmp_path: Path, monkey
     result = invoke(str(secret_course(tmp_path)), "--roster", str(roster), "--runner", "postman",
                     "--junit", "class.xml", "--report", "out")
     assert result.exit_code == 1, result.stdout
-    assert "    Get Access Token: token for ***: expected" in result.stdout
+    # The token the mock issued is masked too, read back from the Authorization header Step 1 sent.
+    assert "    Get Access Token: token for ***: expected '***…' to deeply equal 'not the token'\n" in result.stdout
     for text in (result.stdout, *(path.read_text(encoding="utf-8") for path in
                                   [tmp_path / "class.xml", *(tmp_path / "out" / "rehearsal").iterdir()])):
-        assert secret not in text
+        assert secret not in text and "not the token" in text
+
+
+def test_an_unwritable_junit_and_report_fail_the_rehearsal_and_leave_nothing(newman: Path, tmp_path: Path,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "taken").write_text("a file where the JUnit folder would go\n", encoding="utf-8")
+    (tmp_path / "out" / "rehearsal" / "learner01@example.com.json").mkdir(parents=True)  # a folder in a file's place
+    result = invoke("--roster", str(write_roster(tmp_path / "class.csv", 1)), "--junit", "taken/class.xml",
+                    "--report", "out")
+    assert result.exit_code == 1, result.stdout
+    assert masked(result.stdout).splitlines()[1:] == [
+        "learner01@example.com         5    4/4      13       0      2    Ts",
+        "1 participant: 1 passed, 0 failed in Ts; mock: 5 requests, median T ms, p99 T ms"]
+    assert result.stderr == ("out/rehearsal/learner01@example.com.json:0:0: error: cannot write: Is a directory [output]\n"
+                             "taken/class.xml:0:0: error: cannot write: Not a directory [output]\n")
+    assert (tmp_path / "taken").read_text(encoding="utf-8") == "a file where the JUnit folder would go\n"
+    assert sorted(str(path.relative_to(tmp_path)) for path in tmp_path.rglob("*")) == [
+        "class.csv", "out", "out/rehearsal", "out/rehearsal/learner01@example.com.json", "taken"]

@@ -16,7 +16,7 @@ from pmforge.mock import start_mock
 from pmforge.mock.shapes import FAILURE
 from pmforge.rehearsal.cli import rehearse
 from pmforge.rehearsal.newman import run_newman
-from pmforge.rehearsal.postman import run_postman_collection
+from pmforge.rehearsal.postman import run_postman_collection, sent_secrets
 from pmforge.rehearsal.postman_cli import POSTMAN_CLI_VERSION
 from tests.test_postman_cli import postman_or_skip
 
@@ -121,3 +121,16 @@ def test_an_unknown_runner_is_a_usage_error() -> None:
     result = invoke("--runner", "bruno")
     assert result.exit_code == 2
     assert "Invalid value for '--runner': 'bruno' is not one of 'newman', 'postman'." in result.stderr
+
+
+def test_secrets_are_read_back_from_the_headers_a_postman_run_sent(tmp_path: Path) -> None:
+    collection = tmp_path / "c.postman_collection.json"
+    collection.write_text(json.dumps({"item": [{"name": "folder", "item": [{"name": "r", "request": {"header": [
+        {"key": "Authorization", "value": "Bearer {{ACCESS_TOKEN}}"},
+        {"key": "X-Pair", "value": "{{USER}}:{{ PASSWORD }}"},
+        {"key": "X-Plain", "value": "{{USER}}"}]}}]}]}), encoding="utf-8")
+    sent = [{"key": "authorization", "value": "Bearer tok-1"}, {"key": "Authorization", "value": "Basic other"},
+            {"key": "X-Pair", "value": "me:pw:with:colons"}, {"key": "X-Plain", "value": "me"}]
+    report = {"executions": [{"requestExecuted": {"headers": sent}}, {"requestExecuted": {"headers": []}}]}
+    assert sent_secrets(collection, report, {"ACCESS_TOKEN", "PASSWORD"}) == {"tok-1", "pw:with:colons"}
+    assert sent_secrets(tmp_path, report, {"ACCESS_TOKEN"}) == set()  # a v3 folder: nothing read

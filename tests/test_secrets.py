@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from pmforge.leaks import Secret, find_leaks
+from pmforge.leaks import Filled, Secret, find_leaks, shared_strings
 from pmforge.lint import lint_files
+from pmforge.skeleton import Skeleton, Slots
 
-from .conftest import DATA
+from .conftest import DATA, edit_course
 
 COURSE = (DATA / "course.yaml").read_text(encoding="utf-8")
 HOSTILE = [
@@ -147,3 +148,42 @@ def test_lint_raises_no_false_alarm_for_words(tmp_path: Path) -> None:
         ("class.postman_environment.json", 4, 37, "secret CLIENT_SECRET is 4 characters long, too short to tell from a word; the collection is not searched for it", "warning"),
         ("class.postman_environment.json", 5, 29, "secret SHORT is 4 characters long, too short to tell from a word; the collection is not searched for it", "warning"),
     ]
+
+
+def test_build_finds_a_secret_in_the_part_every_participant_shares_and_written_escaped_in_a_raw_body(cli, course_dir: Path) -> None:
+    # "definitions" is a word of both URLs and descriptions (the part of the collection the course fixes), the second
+    # secret sits in a raw body only as JSON writes it escaped, \u0068idden..., and the third is nowhere.
+    course_with_secret(course_dir, leak=False)
+    edit_course(course_dir, [("        expect: {status: 200}\n", "        expect: {status: 200}\n      - name: Note\n        method: POST\n"
+                              "        url: \"{{PLATFORM_GATEWAY}}/data/core/ups/notes\"\n        headers:\n          Content-Type: application/json\n"
+                              "        raw: '{\"note\": \"\\u0068idden-in-escapes\"}'\n        expect: {status: 200}\n")])
+    roster(course_dir, "definitions", "hidden-in-escapes", "nowhere-at-all")
+    result = cli("build", "course.yaml", cwd=course_dir)
+    leak = "error: the value of secret CLIENT_SECRET of '{}' (roster.csv line {}) would be written into the collection at {} [secret]\n"
+    # The description is found at its request's name (it is made of the course, not written in it); the URL's
+    # word at its column; the escaped value at the character of the raw body that starts it.
+    assert (result.exit_code, result.stdout) == (1, "".join([
+        *(f"course.yaml:{at}: " + leak.format("user0", 2, f"item/0/item/{index}/request/{where}")
+          for name, url, index in (("23:9", "25:58", 0), ("38:9", "40:58", 1))
+          for at, where in ((name, "description"), (url, "url/path/4"), (url, "url/raw"))),
+        "course.yaml:47:15: " + leak.format("user1", 3, "item/0/item/2/request/body/raw"),
+    ]))
+
+
+@pytest.mark.parametrize("value", ["definitions", "segment/definitions", "hidden-in-escapes", "alice-the-learner", "nowhere-at-all"])
+def test_the_search_of_a_filled_document_finds_what_the_whole_walk_finds(value: str) -> None:
+    # Shared: a URL and a header that is JSON holding a value escaped; own: the body a participant's ldap fills.
+    slots = Slots()
+    skeleton = Skeleton.find({"item": [{"request": {
+        "url": "{{PLATFORM_GATEWAY}}/data/core/ups/segment/definitions",
+        "header": [{"key": "X-Note", "value": '{"note": "\\u0068idden-in-escapes"}'}],
+        "body": {"raw": slots(lambda context: json.dumps({"createdBy": context}))}}}]}, slots)
+    assert skeleton is not None
+    shared = shared_strings(skeleton.document)
+    secret = Secret("S", value)
+    values = skeleton.values("alice-the-learner")
+    document = skeleton.filled(values)
+    exact = find_leaks(document, [secret])
+    assert find_leaks(document, [secret], filled=Filled(shared, values)) == exact
+    assert [leak.path[-1] for leak in exact] == {"definitions": ["url"], "segment/definitions": ["url"], "hidden-in-escapes": ["value"],
+                                                 "alice-the-learner": ["raw"], "nowhere-at-all": []}[value]

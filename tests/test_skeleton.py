@@ -7,9 +7,10 @@ from pathlib import Path
 import pytest
 
 from pmforge import building
-from pmforge.rendering import Renderer, derived_id
+from pmforge.rendering import Renderer, canonical, derived_id
 from pmforge.roster import Participant
 from pmforge.skeleton import Skeleton, Slots
+from pmforge.skeleton_text import SkeletonText
 
 DATA = Path(__file__).resolve().parent / "data"
 PARTICIPANTS = [Participant("alice", "dev", {}), Participant('zoë "quoted" \\ back', "prod", {"API_KEY": "k\n"})]
@@ -48,3 +49,39 @@ def test_filling_shares_what_does_not_change_and_copies_the_way_to_a_slot() -> N
 def test_a_marker_inside_a_longer_string_is_no_slot() -> None:
     slots = Slots()
     assert Skeleton.find({"name": "id " + slots(lambda c: c)}, slots) is None
+
+
+@pytest.mark.parametrize("course", [None, DATA], ids=["bundled", "tests-data"])
+def test_the_text_filled_per_participant_is_the_canonical_json_of_the_full_render(course: Path | None) -> None:
+    plan, problems = building.plan(course, None)
+    assert plan is not None, problems
+    renderer = plan.renderer
+    for participant in [*PARTICIPANTS, Participant("bob", "dev", {"API_KEY": "k", "EXTRA": "\t{{x}}\u2028"})]:
+        rendered = renderer.render(participant)
+        _, environment_id = renderer.ids(participant)
+        environment = renderer._environment_document(str(environment_id), f"{renderer.course.name} - {participant.ldap}",
+                                                     renderer.environment_values(participant))
+        assert rendered.collection_text == canonical(_full_render(renderer, participant))
+        assert (rendered.environment, rendered.environment_text) == (environment, canonical(environment))
+    # The fast paths are the ones taken: the text once per course, the environment once per list of names.
+    assert renderer._written_made and rendered.search is not None
+    assert len(renderer._environments) == 3 and all(renderer._environments.values())
+
+
+def test_a_value_that_is_no_string_is_written_at_the_depth_of_its_slot() -> None:
+    slots = Slots()
+    document = {"a": [{"form": slots(lambda c: c[0]), "n": 1}], "b": slots(lambda c: c[1]), "c": [slots(lambda c: c[2])]}
+    skeleton = Skeleton.find(document, slots)
+    assert skeleton is not None
+    text = SkeletonText.of(skeleton, canonical(skeleton.document))
+    assert text is not None
+    for values in (([{"key": "k", "value": 'v"\n'}, {}], {"x": [1, 2.5, None, True]}, "zoë"), ("", [], [[[]], {"a": {}}])):
+        assert text.fill(skeleton.values(values)) == canonical(skeleton.filled(skeleton.values(values)))
+
+
+def test_a_marker_that_is_no_slot_gives_no_text() -> None:
+    slots = Slots()
+    marker = slots(lambda c: c)
+    skeleton = Skeleton.find({"id": marker}, slots)
+    assert skeleton is not None
+    assert SkeletonText.of(skeleton, canonical({"id": marker, marker: 1})) is None

@@ -69,7 +69,7 @@ def test_the_files_hold_what_the_trainer_needs(tmp_path: Path) -> None:
         "Get Access Token", "Find the participant's segment definitions", "Delete a segment definition"]
     assert [(i["request"]["method"], i["request"]["url"]["raw"]) for i in collection["item"]] == [
         ("POST", "{{IMS}}/ims/token/v3"),
-        ("GET", "{{PLATFORM_GATEWAY}}/data/core/ups/segment/definitions?limit=100"),
+        ("GET", "{{PLATFORM_GATEWAY}}/data/core/ups/segment/definitions?start=0&limit=100"),
         ("DELETE", "{{PLATFORM_GATEWAY}}/data/core/ups/segment/definitions/{{TEARDOWN_ID}}"),
     ]
     assert [v["key"] for v in collection["variable"]] == ["ldap", "sandbox", "SANDBOX_NAME", "SEGMENT_NAME"]
@@ -138,14 +138,26 @@ def _line_of(course: Path, text: str) -> int:
          "the delete url must hold {{TEARDOWN_ID}}, the id of the item found [teardown]"),
         (lambda t: t["find"].update(name="Get Access Token"), "name: Get Access Token",
          "request name 'Get Access Token' is taken: setNextRequest finds requests by name [duplicate-name]"),
-        (lambda t: t["find"].update(url="{{GATEWAY}}/list"), "{{GATEWAY}}/list",
+        (lambda t: (t["find"].pop("listing"), t["find"].update(url="{{GATEWAY}}/list", items="segments")), "{{GATEWAY}}/list",
          "Postman variable {{GATEWAY}} is neither in the teardown's environment or data nor kept by its token request "
          "[undefined-variable]"),
+        (lambda t: t["data"].pop("SANDBOX_NAME"), "listing:",
+         "Postman variable {{SANDBOX_NAME}} is neither in the teardown's environment or data nor kept by its token "
+         "request [undefined-variable]"),
+        (lambda t: t["find"].update(listing="Step 9"), "listing: Step 9", "no request of the course is named 'Step 9' [teardown]"),
+        (lambda t: t["find"].update(listing="Step 2 - POST Segment Job"), "listing: Step 2",
+         "request 'Step 2 - POST Segment Job' has no exists: whose list to page through [teardown]"),
+        (lambda t: t["find"].update(items="segments"), "items: segments",
+         "items comes with the listing (the exists: of 'Step 1 - Profile: Create A Segment Definition'); give one or the "
+         "other [teardown]"),
+        (lambda t: t["find"].pop("listing"), "find:",
+         "find needs url and items, or a listing: naming a course request whose exists: list it pages through [teardown]"),
         (lambda t: t["find"]["match"].update(name="${ldap}"), "name: ${ldap}",
          "participant values (${...}) belong in the teardown's data only; use its {{COLUMN}} [placeholder]"),
     ],
     ids=["unknown-token", "token-keeps-another-variable", "unknown-env", "participant-env", "unknown-placeholder",
-         "delete-without-id", "name-taken", "undefined-variable", "placeholder-in-match"],
+         "delete-without-id", "name-taken", "undefined-variable", "undefined-in-listing", "unknown-listing",
+         "listing-without-exists", "listing-and-items", "no-list", "placeholder-in-match"],
 )
 def test_declaration_problems_point_into_the_course(course: Path, tmp_path: Path, edit: Any, anchor: str,
                                                     message: str) -> None:
@@ -225,3 +237,52 @@ def test_a_teardown_never_replaces_a_built_class(cli, tmp_path: Path) -> None:
     # Its own earlier output is replaced as before.
     assert cli("teardown", "--out", "td", cwd=tmp_path).exit_code == 0
     assert cli("teardown", "--out", "td", cwd=tmp_path).exit_code == 0
+
+
+def test_a_name_too_long_for_the_teardown_files_is_said_at_the_name(cli, course: Path, tmp_path: Path) -> None:
+    assert cli("teardown", str(course), "--out", "td", cwd=tmp_path).exit_code == 0
+    before = {path: (tmp_path / "td" / path).read_bytes() for path in _written(tmp_path / "td")}
+    # The build takes a 225-character name; " - Teardown.postman_environment.json" makes it too long a file name.
+    text = course.read_text(encoding="utf-8")
+    course.write_text(text.replace("collection: _Adobe Experience Platform Enablement", "collection: " + "x" * 225, 1),
+                      encoding="utf-8")
+    assert cli("build", str(course), "--out", "class", cwd=tmp_path).exit_code == 0
+    result = cli("teardown", str(course), "--out", "td", cwd=tmp_path)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, f"{course}:5:13: error: the collection name makes teardown file names of 261 bytes; file systems allow 255 "
+           "(shorten it by 6) [teardown]\n", "1 problem found; nothing written.\n")
+    assert {path: (tmp_path / "td" / path).read_bytes() for path in _written(tmp_path / "td")} == before
+
+
+def test_an_out_whose_work_folder_cannot_be_made_is_refused(cli, tmp_path: Path) -> None:
+    result = cli("teardown", "--out", "/proc/pmforge-cannot-be-here", cwd=tmp_path)
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1, "/proc/pmforge-cannot-be-here:0:0: error: cannot write here: No such file or directory [output]\n",
+        "1 problem found; nothing written.\n")
+
+
+def test_a_listing_says_what_the_list_it_names_would(course: Path, tmp_path: Path) -> None:
+    """find: {listing: Step 1} is the explicit find with Step 1's exists: list written out: the same three files."""
+    assert teardown(course, None, tmp_path / "listing").problems == []
+
+    def written_out(declared: dict[str, Any]) -> None:
+        del declared["find"]["listing"]
+        declared["find"].update(url="{{PLATFORM_GATEWAY}}/data/core/ups/segment/definitions?start=0&limit=100",
+                                items="segments", match={"name": "{{SEGMENT_NAME}}", "sandbox.sandboxName": "{{SANDBOX_NAME}}"},
+                                next="link.next", next_base="{{PLATFORM_GATEWAY}}/data/core/ups")
+
+    _change(course, written_out)
+    assert teardown(course, None, tmp_path / "explicit").problems == []
+    for name in FILES:
+        assert (tmp_path / "listing" / name).read_bytes() == (tmp_path / "explicit" / name).read_bytes(), name
+
+
+def test_a_listing_whose_exists_reads_next_without_a_base_is_refused(course: Path, tmp_path: Path) -> None:
+    text = course.read_text(encoding="utf-8")
+    anchor = '          next_base: "{{PLATFORM_GATEWAY}}/data/core/ups"   # link.next is relative to the base path\n'
+    assert anchor in text
+    course.write_text(text.replace(anchor, ""), encoding="utf-8")
+    assert _problems(course, tmp_path) == [
+        f"{_line_of(course, 'listing:')}:14: the exists: of 'Step 1 - Profile: Create A Segment Definition' reads next "
+        "relative to its list URL, which the teardown cannot: give it a next_base [teardown]"]
+

@@ -65,20 +65,6 @@ def test_an_unknown_format_is_a_usage_error(cli, tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("Step 1 - Profile: Create A Segment Definition", "Step 1 - Profile- Create A Segment Definition"),
-    ('a/b\\c:d*e?f"g<h>i|j', "a-b-c-d-e-f-g-h-i-j"),
-    ("tab\tname\x01", "tab-name-"),
-    ("  spaced out  ", "spaced out"),
-    ("dots.", "dots."),
-    ("..", "--"),
-    (".resources", "----------"),
-    ("zoë's", "zoë's"),
-])
-def test_file_names_follow_postmans_rules(name: str, expected: str) -> None:
-    assert v3.file_name(name) == expected
-
-
 def test_names_orders_and_shapes_of_a_course_that_uses_everything(tmp_path: Path, cli) -> None:
     assert cli("build", str(V3_COURSE), "--collection-format", "v3").exit_code == 0
     tree = read_tree(tmp_path / "out" / "zoë")
@@ -183,3 +169,23 @@ def test_validate_runs_the_v3_checks_when_asked(cli, tmp_path: Path, monkeypatch
     v3_checked = cli("validate", str(V3_COURSE), "--collection-format", "v3")
     assert (v3_checked.exit_code, v3_checked.stderr) == (1, "20 problems found.\n")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_document_that_differs_only_in_its_id_takes_the_text_written_before_with_its_own_id() -> None:
+    written = v3.Written()
+    first, second, third = (str(rendering.derived_id(rendering.NAMESPACE, name)) for name in ("a", "b", "c"))
+    document = {"$kind": "http-request", "id": first, "url": "https://x/y", "method": "POST",
+                "body": {"type": "json", "content": '{\n    "name": "ann"\n}'}, "order": 1000}
+    problem = lambda message, rule: (rule, message)  # noqa: E731
+    for id_, content, reused in ((first, "ann", False), (second, "ann", True), (third, "bob", False), ("not-a-uuid", "ann", False)):
+        document = {**document, "id": id_, "body": {"type": "json", "content": f'{{\n    "name": "{content}"\n}}'}}
+        collection = {"info": {"_postman_id": id_, "name": "C"}, "item": [{"id": id_, "name": "R", "request": {
+            "method": "POST", "url": {"raw": "https://x/y"}, "body": {"mode": "raw", "raw": document["body"]["content"],
+                                                                      "options": {"raw": {"language": "json"}}}}}]}
+        before = {path: text for path, text in written.texts.items()}
+        tree, problems = v3.files(collection, "{}\n", environment_file="e.json", problem=problem, written_before=written)
+        fresh, fresh_problems = v3.files(collection, "{}\n", environment_file="e.json", problem=problem)
+        assert (tree, problems) == (fresh, fresh_problems)  # the same bytes and findings, whether written or taken
+        assert bool(problems) is (id_ == "not-a-uuid")  # the schema still checks each participant's document
+        request = "postman/collections/C/R.request.yaml"
+        assert (request in before and written.text(request, v3.documents(collection)[request]) is not None) is reused

@@ -17,12 +17,10 @@ import pytest
 import yaml
 
 from pmforge import building
-from pmforge.importing import import_collection
 from pmforge.lint import lint_files
 from pmforge.lint.linter import discover
-from pmforge.lint.tree_document import YamlFile
 from pmforge.rehearsal.postman_cli import run_postman
-from tests.conftest import shared_file
+from tests.conftest import imported, shared_file
 from tests.test_import import PARTICIPANT, SAMPLES, SANDBOX, outline, sandboxes_of
 from tests.test_postman_cli import postman_or_skip
 
@@ -123,7 +121,7 @@ def test_folders_are_searched_for_v3_collections_and_hidden_ones_skipped(tmp_pat
 
 
 def test_the_order_numbers_give_the_run_order() -> None:
-    text, problems = import_collection(CASES / "clean")
+    text, problems = imported(CASES / "clean")
     assert problems == [] and text is not None
     names = re.findall(r"^(?:- |  - |    - )name: (.*)$", text, flags=re.MULTILINE)
     assert names == ["Get Access Token", "Segments", "Create a definition", "'Get the definition: by id'"]
@@ -137,7 +135,7 @@ def test_a_missing_order_counts_as_0_and_a_folder_needs_no_definition(tmp_path: 
     for name, order in (("Later/b", None), ("a", "0"), ("c", None), ("d", "-5")):
         extra = f"order: {order}\n" if order else ""
         (tree / "Segments" / f"{name}.request.yaml").write_text(f"$kind: http-request\nurl: x\nmethod: GET\n{extra}", encoding="utf-8")
-    text, _ = import_collection(tree)
+    text, _ = imported(tree)
     assert text is not None
     names = re.findall(r"^(?:- |  - |    - |      - )name: (.*)$", text, flags=re.MULTILINE)
     assert names == ["Get Access Token", "Segments", "d", "Later", "b", "a", "c", "Create a definition", "'Get the definition: by id'"]
@@ -163,7 +161,7 @@ def test_our_v3_tree_lints_clean_and_imports_as_our_v21_file(tmp_path: Path) -> 
     folder = tmp_path / "out" / "zoë"
     tree = folder / "postman" / "collections" / STEM
     assert list(lint_files([tree, folder / f"{STEM}.postman_environment.json"])) == []
-    from_tree, from_file = import_collection(tree), import_collection(folder / f"{STEM}.postman_collection.json")
+    from_tree, from_file = imported(tree), imported(folder / f"{STEM}.postman_collection.json")
     assert from_tree[1] == from_file[1] == []
     assert from_tree[0].split("\n", 1)[1] == from_file[0].split("\n", 1)[1]
 
@@ -197,7 +195,7 @@ def _build_imported(text: str, tmp_path: Path) -> dict:
 def test_our_file_migrated_by_the_postman_cli_lints_clean_and_builds_the_same_requests_back(ours: Path, tmp_path: Path) -> None:
     tree = migrate(ours, tmp_path / "tree")
     assert list(lint_files([tree, ours.with_name(f"{STEM}.postman_environment.json")])) == []
-    text, problems = import_collection(tree)
+    text, problems = imported(tree)
     assert problems == [] and text is not None
     original = json.loads(ours.read_text(encoding="utf-8"))
     assert outline(_build_imported(text, tmp_path)["item"]) == outline(original["item"])
@@ -216,34 +214,9 @@ def test_a_migrated_sample_lints_as_its_file_and_builds_the_same_requests_back(s
     # migrate drops the v2.0 header key `enabled`, which lint reports as unknown in the file.
     from_file -= Counter({key: n for key, n in from_file.items() if key[1].startswith("unknown key 'enabled'")})
     assert _comparable(lint_files([tree])) == from_file
-    text, problems = import_collection(tree)
+    text, problems = imported(tree)
     assert text is not None and [p for p in problems if p.severity == "error"] == []
     original = json.loads(original_path.read_text(encoding="utf-8"))
     ours = _build_imported(text, tmp_path)
     assert ours["info"]["name"] == original["info"]["name"]
     assert outline(ours["item"]) == outline(original["item"], sandboxes_of(original["item"]))
-
-
-
-@pytest.mark.parametrize(
-    ("yaml_text", "escaped"),
-    [
-        ("code: plain text that\n  goes on - over {{TWO}} lines\n", set()),
-        ("code: 'it''s {{A}}'\n", set()),
-        ('code: "tab\\there, \\u00e9t\\u00e9 \\"quoted\\" {{B}} and a long line \\\n  continued"\n', {"\t", "é", '"'}),
-        ("code: |-\n  pm.test('a', () => {\n      x({{C}});\n  });\n", set()),
-        ("code: >-\n  first line\n  folded with\n\n  a kept break\n    and more-indented {{D}}\n", set()),
-    ],
-    ids=["plain", "single-quoted", "double-quoted", "literal", "folded"],
-)
-def test_every_character_of_a_scalar_maps_to_where_it_is_written(yaml_text: str, escaped: set[str]) -> None:
-    file = YamlFile.compose("f.yaml", yaml_text)
-    value = yaml.safe_load(yaml_text)["code"]
-    offsets = file.char_offsets(("code",))
-    assert len(offsets) == len(value) + 1
-    for char, offset in zip(value, offsets):
-        if char in escaped:
-            assert yaml_text[offset] == "\\"
-        elif not char.isspace():
-            assert yaml_text[offset] == char, (char, offset)
-    assert offsets == sorted(offsets)

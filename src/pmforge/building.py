@@ -5,13 +5,12 @@ Every function returns problems as values; nothing here prints.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 from pmforge import classpage, handouts, v3
-from pmforge.checks import BODY_SCHEMAS, catalog_problems, course_problems, encoded_body, strings, url_path
+from pmforge.checks import BODY_SCHEMAS, catalog_problems, course_problems, strings, url_path
 from pmforge.course_document import CourseDocument, rendered_problems
 from pmforge.rules import apply_levels, course_levels
 from pmforge.loading import load_yaml_file
@@ -20,14 +19,14 @@ from pmforge.lint.settings import LintConfigError, settings_from_mapping
 from pmforge.leaks import environment_secrets, find_leaks
 from pmforge.model import PLACEHOLDER, Course, Folder, Request, build_course
 from pmforge.problems import WARNING, Problem, has_errors
-from pmforge.rendering import Rendered, Renderer, RenderError, canonical, fill
+from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
-from pmforge.roster import WINDOWS_RESERVED, Participant, Roster, example_roster_refusal, load_roster
+from pmforge.names import WINDOWS_RESERVED, file_stem
+from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
 from pmforge.packaging import zip_bytes
-from pmforge.writing import OutputError, Staging, refusal
+from pmforge.writing import OutputError, refusal, staged
 
-_UNSAFE_FILE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f]')
 _LONGEST_SUFFIX = ".postman_environment.json"
 MAX_NAME_BYTES = 255  # one name in a path, on every common file system
 COLLECTION_FORMATS = ("v2.1", "v3", "both")
@@ -125,12 +124,6 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
     return problems, renderer
 
 
-def file_stem(name: str) -> str:
-    stem = _UNSAFE_FILE_CHARS.sub("_", name).strip(" .") or "collection"
-    # CON.postman_collection.json is the console on Windows, whatever follows the dot.
-    return stem + "_" if WINDOWS_RESERVED.fullmatch(stem.split(".")[0]) else stem
-
-
 def _file_name_problems(course: Course) -> list[Problem]:
     """A collection name whose files no file system can name fails here, before anything is written."""
     size = len((file_stem(course.name) + _LONGEST_SUFFIX).encode("utf-8", "surrogatepass"))
@@ -139,19 +132,19 @@ def _file_name_problems(course: Course) -> list[Problem]:
     return [course.source.problem(("collection",), f"the collection name makes file names of {size} bytes; file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "course-schema")]
 
 
-def _filled_bodies(plan: Plan) -> list[tuple[Request, Any, str, str]]:
-    """The JSON bodies a participant's values land in, with the schema that checks them: found once per course."""
+def _filled_bodies(plan: Plan) -> list[tuple[int, Request, str, str]]:
+    """The JSON bodies a participant's values land in (by request index), with the schema that checks them: found once per course."""
     found = []
-    for request, compiled in plan.renderer.requests:
+    for index, (request, compiled) in enumerate(plan.renderer.requests):
         if request.body_kind != "json" or not any(PLACEHOLDER.search(text) for _, text in strings(compiled, ())):
             continue
         path = url_path(request.url)
-        found += [(request, compiled, schema, rule) for method, suffix, schema, rule in BODY_SCHEMAS
+        found += [(index, request, schema, rule) for method, suffix, schema, rule in BODY_SCHEMAS
                   if request.method == method and path.endswith(suffix)]
     return found
 
 
-def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, bodies: list[tuple[Request, Any, str, str]]) -> list[Problem]:
+def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, bodies: list[tuple[int, Request, str, str]]) -> list[Problem]:
     """Per participant, only what its values can change: the bodies they land in, and its environment.
 
     The collection's shape was checked once per course (``check_course``): a value only ever fills a string.
@@ -162,23 +155,22 @@ def _output_problems(plan: Plan, participant: Participant, rendered: Rendered, b
         return Problem(roster_file, participant.line, 1, f"output for {participant.ldap!r} at {'/'.join(map(str, path)) or '/'}: {message}", rule)
 
     problems = []
-    fields = participant.fields()
-    for request, compiled, schema, rule in bodies:
+    for index, request, schema, rule in bodies:
         def in_body(path: tuple[Any, ...], message: str, rule: str, at_key: bool, name: str = request.name) -> Problem:
             return Problem(roster_file, participant.line, 1, f"output for {participant.ldap!r}: request {name!r}: {message}", rule)
 
-        problems += schema_problems(encoded_body(fill(compiled, fields)), schema, in_body, rule=rule)
+        problems += schema_problems(rendered.bodies[index], schema, in_body, rule=rule)
     problems += schema_problems(rendered.environment, "postman-environment.schema.json", locate, rule="environment-schema")
     return problems
 
 
-def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered, collection_text: str) -> list[Problem]:
+def _secret_problems(plan: Plan, participant: Participant, rendered: Rendered) -> list[Problem]:
     secrets = environment_secrets(rendered.environment)
     problems = [
         Problem(plan.roster.file, participant.line, 1, secret.unsearched(f" of {participant.ldap!r}"), "secret", WARNING)
         for secret in secrets if not secret.searchable
     ]
-    leaks = find_leaks(rendered.collection, secrets, text=collection_text)
+    leaks = find_leaks(rendered.collection, secrets, text=rendered.collection_text, filled=rendered.search)
     # Where a leak lands in the course: the source map turns its place in the output into the course key it fills.
     if not leaks:
         return problems
@@ -195,15 +187,15 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
     stem = file_stem(plan.course.name)
     bodies = _filled_bodies(plan)
     tree_problems_once = _tree_name_problems(plan.course) if collection_format != "v2.1" else []
+    written_before = v3.Written()
     for participant in plan.roster.participants:
         try:
             rendered = plan.renderer.render(participant)
         except RenderError as error:
             yield participant, {}, [error.problem]
             continue
-        collection_text = canonical(rendered.collection)
-        problems = _output_problems(plan, participant, rendered, bodies) + _secret_problems(plan, participant, rendered, collection_text)
-        environment_text = canonical(rendered.environment)
+        collection_text, environment_text = rendered.collection_text, rendered.environment_text
+        problems = _output_problems(plan, participant, rendered, bodies) + _secret_problems(plan, participant, rendered)
         files = {}
         if collection_format != "v3":
             files[f"{participant.ldap}/{stem}.postman_collection.json"] = collection_text
@@ -211,7 +203,8 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
         if collection_format != "v2.1":
             tree, tree_problems = v3.files(rendered.collection, environment_text, environment_file=f"{stem}.postman_environment.json",
                                            problem=lambda message, rule, at=participant: Problem(
-                                               plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule))
+                                               plan.roster.file, at.line, 1, f"output for {at.ldap!r} {message}", rule),
+                                           written_before=written_before)
             files.update((f"{participant.ldap}/{path}", text) for path, text in tree.items())
             problems += tree_problems
         if tree_problems_once:
@@ -292,43 +285,30 @@ def build(course_path: Path | None, roster_path: Path | None, out_dir: Path, *, 
     if book is not None:
         problems += book.clashes(checked.roster.participants, checked.roster.file)
     try:
-        staging = Staging(out_dir, inputs=inputs)
-    except OutputError as error:
-        return Result([error.problem])
-    except OSError as error:
-        return Result([Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")])
-    try:
-        for participant, files, file_problems in outputs(checked, collection_format):
-            problems += file_problems
-            participants += 1
+        with staged(out_dir, inputs=inputs) as staging:
+            for participant, files, file_problems in outputs(checked, collection_format):
+                problems += file_problems
+                participants += 1
+                if stops(problems):
+                    continue  # keep checking the rest, so one run reports everything
+                if book is not None:
+                    files |= book.add(participant, checked.renderer.environment_values(participant), files)
+                for relative, text in files.items():
+                    staging.write(relative, text)
+                    written += 1
+                if book is not None:
+                    staging.write_bytes(f"{participant.ldap}.zip", zip_bytes(files))
+                    written += 1
             if stops(problems):
-                continue  # keep checking the rest, so one run reports everything
+                staging.discard()
+                return Result(problems, participants=participants)
             if book is not None:
-                files |= book.add(participant, checked.renderer.environment_values(participant), files)
-            for relative, text in files.items():
-                staging.write(relative, text)
-                written += 1
-            if book is not None:
-                staging.write_bytes(f"{participant.ldap}.zip", zip_bytes(files))
-                written += 1
-        if book is not None and not stops(problems):
-            manifest = book.manifest()
-            staging.write(handouts.MANIFEST, canonical(manifest))
-            staging.write("index.html", classpage.class_page(manifest))
-            written += 2
-        if stops(problems):
-            staging.discard()
-            return Result(problems, participants=participants)
-        staging.commit()
+                manifest = book.manifest()
+                staging.write(handouts.MANIFEST, canonical(manifest))
+                staging.write("index.html", classpage.class_page(manifest))
+                written += 2
     except OutputError as error:
         return Result([error.problem], participants=participants)
-    except OSError as error:
-        staging.discard()
-        return Result([Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")])
     except handouts.HandoutError as error:
-        staging.discard()
         return Result(problems + [error.problem], participants=participants)
-    except BaseException:
-        staging.discard()
-        raise
     return Result(problems, participants=participants, files=written)

@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -59,6 +60,14 @@ class LazyGroup(click.Group):
             module, _, attribute = LAZY_COMMANDS[cmd_name][0].partition(":")
             self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            # Click would print "Aborted!" and exit 1. Every writer stages and swaps, so what was there stays.
+            click.echo("interrupted", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         limit = formatter.width - 6 - max(len(name) for name in self.list_commands(ctx))

@@ -127,6 +127,12 @@ class Handouts:
         self.fill_in = {variable.key for variable in lessons.learner_fills(course)}
         self.kept_by = {variable: step for step in self.steps for variable, _ in step.keeps}
         self.participants: list[dict[str, Any]] = []
+        # What a step shows that no participant changes, made once; a participant adds what its request sends.
+        self.step_views = [{
+            **step.view(),
+            "headers": [{"key": header.key, "value": header.value} for header in request.sent_headers],
+            "headers_text": "\n".join(f"{header.key}: {header.value}" for header in request.sent_headers),
+        } for step, request in zip(self.steps, self.requests)]
 
     def _variable(self, entry: dict[str, Any], participant: Participant) -> dict[str, Any]:
         key, value = entry["key"], entry["value"]
@@ -154,14 +160,7 @@ class Handouts:
         fields = participant.fields()
         variables = [self._variable(entry, participant) for entry in environment]
         filled = [{"name": row["name"], "value": row["value"]} for row in variables if row["role"] == "filled in by pmforge" and row["value"] is not None]
-        steps = []
-        for step, request in zip(self.steps, self.requests):
-            steps.append({
-                **step.view(),
-                "headers": [{"key": header.key, "value": header.value} for header in request.sent_headers],
-                "headers_text": "\n".join(f"{header.key}: {header.value}" for header in request.sent_headers),
-                "sends": _sends(request, fields),
-            })
+        steps = [{**shared, "sends": _sends(request, fields)} for shared, request in zip(self.step_views, self.requests)]
         files = sorted(files)
         return {
             "course": self.course.name,

@@ -300,15 +300,9 @@ def example_roster_text(sandbox: str) -> str:
     return f"ldap,sandbox\nlearner1,{sandbox}\nlearner2,{sandbox}\n"
 
 
-def import_collection(path: Path) -> tuple[str | None, list[Problem]]:
-    """The course YAML for an exported collection (a v2.0/v2.1 file or a v3 folder), and warnings
-    about what did not carry over."""
-    imported = import_course(path)
-    return imported.course, imported.problems
-
-
 def import_course(path: Path, *, example_roster: str | None = None) -> Imported:
-    """``import_collection``, and the example roster the course names when ``example_roster`` is given."""
+    """The course YAML for an exported collection (a v2.0/v2.1 file or a v3 folder), warnings about
+    what did not carry over, and the example roster the course names when ``example_roster`` is given."""
     file = str(path)
     document, problems = _read(path)
     if document is None or any(problem.severity == ERROR for problem in problems):

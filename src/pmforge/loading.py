@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import yaml
 
 from pmforge.problems import Problem, within_text
+from pmforge.yaml_scalars import scalar_offsets
 
 PathKey = tuple[Any, ...]
 # Deeper nesting than any course or roster needs; below it every recursive step
@@ -27,16 +28,27 @@ MAX_DEPTH = 100
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
+def _line_column(line_starts: list[int], index: int) -> tuple[int, int]:
+    line = bisect.bisect_right(line_starts, index)
+    return line, index - line_starts[line - 1] + 1
+
+
 @dataclass
 class Located:
-    """Data loaded from a file, with the position of every value in it."""
+    """Data loaded from a file, with the position of every value in it.
+
+    Positions are 1-based (line, column), lines counted at LF as editors count them. Inside a
+    string, :meth:`offset_position` finds the exact character, whatever the scalar's style: the
+    scalar is decoded again from the text (pmforge.yaml_scalars) when a problem asks for it.
+    """
 
     file: str
     data: Any
     positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
     key_positions: dict[PathKey, tuple[int, int]] = field(default_factory=dict)
-    styles: dict[PathKey, str | None] = field(default_factory=dict)  # scalar style: None, ', ", |, >
     text: str = ""
+    line_starts: list[int] = field(default_factory=lambda: [0], repr=False)  # offset of each line's first character
+    _offsets: dict[tuple[PathKey, bool], list[int] | None] = field(default_factory=dict, repr=False, compare=False)
 
     def position(self, path: Iterable[Any], *, key: bool = False) -> tuple[int, int]:
         """Position of the value at ``path``, or of its nearest ancestor that has one.
@@ -53,28 +65,46 @@ class Located:
             path = path[:-1]
         return self.positions.get((), (1, 1))
 
-    def offset_position(self, path: PathKey, offset: int) -> tuple[int, int]:
-        """Position of character ``offset`` inside the string scalar at ``path``.
+    def offset_position(self, path: PathKey, offset: int, *, key: bool = False) -> tuple[int, int]:
+        """Position of character ``offset`` inside the string scalar at ``path`` (inside its key
+        with ``key=True``), exact in every scalar style: a character an escape wrote is at its
+        backslash, a space or newline that folding or a block made of a line break is at that line
+        break, and ``offset`` at or past the end is where the string's text ends (a closing quote).
+        Anything that is not a string scalar gives :meth:`position`."""
+        offsets = self.char_offsets(path, key=key)
+        if not offsets:
+            return self.position(path, key=key)
+        return self.line_column(offsets[max(0, min(offset, len(offsets) - 1))])
 
-        Exact for plain and quoted scalars on one line and for block scalars;
-        escapes in quoted scalars and folded plain lines are not counted.
-        """
-        line, column = self.position(path)
-        if path not in self.positions:
-            return line, column
-        value = self.data
-        for part in path:
-            value = value[part]
-        before = str(value)[:offset]
-        style = self.styles.get(path)
-        if style in ("|", ">"):
-            source = self.text.split("\n")  # lines as positions count them: LF only
-            first = source[line] if line < len(source) else ""
-            indent = len(first) - len(first.lstrip(" "))
-            return line + 1 + before.count("\n"), indent + 1 + len(before.rsplit("\n", 1)[-1])
-        if "\n" in before:
-            return line, column
-        return line, column + (1 if style in ("'", '"') else 0) + len(before)
+    def char_offsets(self, path: PathKey, *, key: bool = False) -> list[int]:
+        """Offset in :attr:`text` of each character of the string at ``path`` (its key with
+        ``key=True``), plus one where its text ends; empty when ``path`` holds no string scalar."""
+        cache = (path, key)
+        if cache not in self._offsets:
+            self._offsets[cache] = self._char_offsets(path, key)
+        return self._offsets[cache] or []
+
+    def _char_offsets(self, path: PathKey, key: bool) -> list[int] | None:
+        where = (self.key_positions if key else self.positions).get(path)
+        if where is None:
+            return None
+        value: Any = path[-1] if key else self.data
+        for part in () if key else path:
+            try:
+                value = value[part]
+            except (KeyError, IndexError, TypeError):  # data a reader changed after loading
+                return None
+        if not isinstance(value, str):
+            return None
+        return scalar_offsets(self.text, self.index(where), value)
+
+    def index(self, where: tuple[int, int]) -> int:
+        """The offset in :attr:`text` of a (line, column) position."""
+        return self.line_starts[where[0] - 1] + where[1] - 1
+
+    def line_column(self, index: int) -> tuple[int, int]:
+        """The (line, column) position of an offset in :attr:`text`."""
+        return _line_column(self.line_starts, index)
 
     def problem(self, path: Iterable[Any], message: str, rule: str, *, key: bool = False) -> Problem:
         line, column = self.position(path, key=key)
@@ -97,8 +127,7 @@ class _Loader(yaml.SafeLoader):
         self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
 
     def position(self, mark: yaml.Mark) -> tuple[int, int]:
-        line = bisect.bisect_right(self.line_starts, mark.index)
-        return line, mark.index - self.line_starts[line - 1] + 1
+        return _line_column(self.line_starts, mark.index)
 
     def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
         # PyYAML composes nested collections recursively: stop before Python's stack does.
@@ -185,7 +214,6 @@ def _walk(
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_walk(loader, item, path + (index,), located, problems) for index, item in enumerate(node.value)]
-    located.styles[path] = node.style
     return _scalar(loader, node, located.file, problems)
 
 
@@ -239,7 +267,6 @@ ROSTER_ALIAS_LIMIT = 1_000_000
 
 def load_yaml_text(text: str, file: str, *, alias_limit: int = COURSE_ALIAS_LIMIT) -> tuple[Located | None, list[Problem]]:
     """Parse YAML text; return the located data, or None and the syntax problem."""
-    located = Located(file=file, data=None, text=text)
     problems: list[Problem] = []
     try:
         loader = _Loader(text)
@@ -249,6 +276,7 @@ def load_yaml_text(text: str, file: str, *, alias_limit: int = COURSE_ALIAS_LIMI
         column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
         what = f"control character U+{error.character:04X}" if error.character < 0x20 or 0x7F <= error.character < 0xA0 else f"character U+{error.character:04X}"
         return None, [Problem(file, line, column, f"{what} is not allowed in YAML; write it as an escape in a double-quoted string", "yaml-syntax")]
+    located = Located(file=file, data=None, text=text, line_starts=loader.line_starts)
     try:
         node = loader.get_single_node()
         bomb = _alias_problem(loader, node, file, alias_limit) if node is not None else None

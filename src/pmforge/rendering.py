@@ -12,6 +12,7 @@ import json
 import traceback
 import uuid
 from dataclasses import dataclass
+from functools import cached_property
 from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,12 +23,14 @@ from jinja2.sandbox import SandboxedEnvironment
 from pmforge import lessons, scripts
 from pmforge.checks import encoded_body
 from pmforge.expressions import compiled_body
+from pmforge.leaks import Filled, shared_strings
 from pmforge.loading import PathKey
 from pmforge.model import PLACEHOLDER, Course, Folder, Header, Item, Request
 from pmforge.problems import Problem
 from pmforge.resources import data_dir
 from pmforge.roster import Participant
 from pmforge.skeleton import Skeleton, Slots
+from pmforge.skeleton_text import SkeletonText
 from pmforge.source_map import Origin, SourceMap, Tracer, marked_lines
 
 # Namespace of every id pmforge derives: ids depend on names only, never on time.
@@ -218,11 +221,16 @@ def _tojson(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, default=_undefined)
 
 
-def _body(request: Request, compiled: Any, fields: dict[str, str]) -> Any:
-    """The body's content as the template writes it, with this participant's values."""
+def _sent(request: Request, compiled: Any, fields: dict[str, str]) -> Any:
+    """A JSON body as sent, with this participant's values; None for the other kinds."""
+    return encoded_body(fill(compiled, fields)) if request.body_kind == "json" else None
+
+
+def _body(request: Request, compiled: Any, fields: dict[str, str], *, sent: Any = None) -> Any:
+    """The body's content as the template writes it, with this participant's values (``sent``: the JSON body, filled)."""
     kind = request.body_kind
     if kind == "json":
-        return json.dumps(encoded_body(fill(compiled, fields)), indent=4, ensure_ascii=False)
+        return json.dumps(_sent(request, compiled, fields) if sent is None else sent, indent=4, ensure_ascii=False)
     if kind == "form":
         return [{"key": key, "value": fill(value, fields), "type": "text"} for key, value in (request.form or {}).items()]
     if kind == "raw":
@@ -244,8 +252,16 @@ def _template_line(error: BaseException, name: str) -> int:
 
 @dataclass
 class Rendered:
-    collection: dict[str, Any]
+    made: Callable[[], dict[str, Any]]  # the collection, made when something reads it (writing needs only its text)
     environment: dict[str, Any]
+    bodies: list[Any]  # by request: its JSON body as sent (None for other kinds), for its schema check
+    collection_text: str  # canonical(collection), as written
+    environment_text: str
+    search: Filled | None = None  # the collection as the secret search reads it, when filled from the skeleton
+
+    @cached_property
+    def collection(self) -> dict[str, Any]:
+        return self.made()
 
 
 class Renderer:
@@ -276,6 +292,8 @@ class Renderer:
         self.description = lessons.collection_markdown(course, [variable.key for variable in lessons.learner_fills(course)])
         self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
         self._skeleton_made: Skeleton | None | bool = False
+        self._written_made: tuple[SkeletonText, str, list[int]] | None | bool = False
+        self._environments: dict[tuple[str, ...], tuple[Skeleton, SkeletonText] | None] = {}
         self.source_map = SourceMap()  # recorded by the first render (``_skeleton``)
         self._item_id: Callable[[list[str]], str] = str
 
@@ -352,22 +370,60 @@ class Renderer:
             self.source_map = found
         return self._skeleton_made
 
+    def _written(self, skeleton: Skeleton, values: list[Any]) -> tuple[SkeletonText, str, list[int]] | None:
+        """The skeleton's text, its shared strings and its slots in use: made once, at the first filling, and
+        kept only if that filling writes the very text of the filled collection."""
+        if self._written_made is False:
+            text = SkeletonText.of(skeleton, canonical(skeleton.document))
+            fits = text is not None and text.fill(values) == canonical(skeleton.filled(values))
+            self._written_made = (text, shared_strings(skeleton.document), sorted(number for number, _ in text.holes)) if fits else None
+        return self._written_made
+
+    def _environment_document(self, environment_id: Any, name: Any, values: list[dict[str, Any]]) -> Any:
+        return self._render(ENVIRONMENT_TEMPLATE, {"environment": {"id": environment_id, "name": name}, "values": values, "exported_using": "pmforge"})
+
+    def _environment(self, participant: Participant, environment_id: uuid.UUID) -> tuple[Any, str]:
+        """The environment and its text. Its shape depends only on the variables' names: rendered once for
+        each list of names (a roster's rows have the same columns), filled per participant."""
+        entries = self.environment_values(participant)
+        context = [str(environment_id), f"{self.course.name} - {participant.ldap}"] + [entry["value"] for entry in entries]
+        names = tuple(entry["key"] for entry in entries)
+        if names not in self._environments:
+            slots = Slots()
+            holes = [slots(lambda filled, index=index: filled[index]) for index in range(len(context))]
+            skeleton = Skeleton.find(self._environment_document(holes[0], holes[1], [{**entry, "value": hole} for entry, hole in zip(entries, holes[2:])]), slots)
+            text = SkeletonText.of(skeleton, canonical(skeleton.document)) if skeleton is not None else None
+            full = self._environment_document(context[0], context[1], entries)
+            fits = text is not None and skeleton.fill(context) == full and text.fill(context) == canonical(full)
+            self._environments[names] = (skeleton, text) if fits else None
+            return full, canonical(full)
+        made = self._environments[names]
+        if made is None:
+            full = self._environment_document(context[0], context[1], entries)
+            return full, canonical(full)
+        skeleton, text = made
+        return skeleton.filled(context), text.fill(context)
+
     def render(self, participant: Participant) -> Rendered:
         fields = participant.fields()
         collection_id, environment_id = self.ids(participant)
-        bodies = [_body(request, body, fields) for request, body in self.requests]
+        sent = [_sent(request, body, fields) for request, body in self.requests]
+        bodies = [_body(request, body, fields, sent=filled) for (request, body), filled in zip(self.requests, sent)]
         skeleton = self._skeleton()
-        if skeleton is not None:
-            collection = skeleton.fill((collection_id, bodies))
-        else:
+        search = None
+        if skeleton is None:
             self._item_id = lambda names: str(derived_id(collection_id, "\0".join(names)))
             collection = self._collection(str(collection_id), bodies)
-        environment = self._render(
-            ENVIRONMENT_TEMPLATE,
-            {
-                "environment": {"id": str(environment_id), "name": f"{self.course.name} - {participant.ldap}"},
-                "values": self.environment_values(participant),
-                "exported_using": "pmforge",
-            },
-        )
-        return Rendered(collection, environment)
+            text = canonical(collection)
+        else:
+            values = skeleton.values((collection_id, bodies))
+            written = self._written(skeleton, values)
+            if written is None:
+                collection = skeleton.filled(values)
+                text = canonical(collection)
+            else:
+                collection, text = None, written[0].fill(values)
+                search = Filled(written[1], [values[number] for number in written[2]])
+        environment, environment_text = self._environment(participant, environment_id)
+        made = (lambda: collection) if collection is not None else (lambda: skeleton.filled(values))
+        return Rendered(made, environment, sent, text, environment_text, search)

@@ -11,6 +11,7 @@ from pathlib import Path, PurePath, PureWindowsPath
 from typing import Any
 
 from pmforge.loading import ROSTER_ALIAS_LIMIT, load_yaml_text, read_text
+from pmforge.names import WINDOWS_RESERVED
 from pmforge.problems import Problem
 from pmforge.validation import schema_problems
 
@@ -21,8 +22,6 @@ _UNSAFE = {"/": "a path separator", "\\": "a path separator", ":": "a colon", "*
 
 
 _COLUMN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
-# Names Windows keeps for devices, with or without an extension (NUL.txt is the device too).
-WINDOWS_RESERVED = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(?:\..*)?", re.IGNORECASE | re.DOTALL)
 
 
 @dataclass(frozen=True)

@@ -60,7 +60,13 @@ class Skeleton:
         return cls(document, tree, slots.makers, paths)  # a marker the template did not use (a request without a body) is no slot
 
     def fill(self, context: Any) -> Any:
-        values = [make(context) for make in self.makers]
+        return self.filled(self.values(context))
+
+    def values(self, context: Any) -> list[Any]:
+        """Each slot's value for ``context``, by slot number."""
+        return [make(context) for make in self.makers]
+
+    def filled(self, values: list[Any]) -> Any:
         return _filled(self.document, self.tree, values)
 
 

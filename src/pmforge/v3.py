@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from pmforge.names import file_name
 from pmforge.problems import Problem
 from pmforge.validation import schema_problems
 
@@ -25,18 +26,9 @@ REQUEST_SUFFIX = ".request.yaml"
 ORDER_STEP = 1000
 SCHEMAS = {"collection": "postman-v3-definition.schema.json", "http-request": "postman-v3-request.schema.json"}
 
-# Postman's file names: these characters (and control characters) become "-"; spaces around go.
-_UNSAFE = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
 _SCRIPT_TYPES = {"prerequest": "beforeRequest", "test": "afterResponse"}
 
 Document = dict[str, Any]
-
-
-def file_name(name: str) -> str:
-    """A folder's or request's name as Postman's git workspaces spell it on disk."""
-    stem = _UNSAFE.sub("-", name).strip()
-    # Never ".", ".." or a second ".resources": those mean something else in the tree.
-    return "-" * max(len(stem), 1) if stem in ("", ".", "..") or stem.lower() == ".resources" else stem
 
 
 class _Names:
@@ -174,11 +166,41 @@ def dump(document: Document) -> str:
     return yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1 << 30)
 
 
+class Written:
+    """YAML already written and read back for a class, by path: a participant's document that differs from the
+    first one written there only in its id (a folder, a request whose body no participant value fills) takes
+    that text with its own id in place. A UUID is always a plain YAML string, so the text still reads back
+    as the document; every other document is written and read back in full."""
+
+    def __init__(self) -> None:
+        # By path: the document without its id, as repr writes it (keys in order: YAML writes them in order),
+        # and its text before and after the id.
+        self.texts: dict[str, tuple[str, str, str] | None] = {}
+
+    def text(self, path: str, document: Document) -> str | None:
+        kept = self.texts.get(path)
+        if kept is None or not _UUID.fullmatch(str(document.get("id"))):
+            return None
+        rest, before, after = kept
+        return before + document["id"] + after if rest == repr({**document, "id": None}) else None
+
+    def keep(self, path: str, document: Document, text: str) -> None:
+        if path in self.texts:
+            return
+        found = _UUID.fullmatch(str(document.get("id"))) and text.count(document["id"]) == 1
+        before, _, after = text.partition(document["id"]) if found else ("", "", "")
+        self.texts[path] = (repr({**document, "id": None}), before, after) if found else None
+
+
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
 def files(collection: Mapping[str, Any], environment_text: str, *, environment_file: str,
-          problem: Callable[[str, str], Problem]) -> tuple[dict[str, str], list[Problem]]:
+          problem: Callable[[str, str], Problem], written_before: Written | None = None) -> tuple[dict[str, str], list[Problem]]:
     """The files of one participant's v3 workspace and the problems found checking them.
 
-    Each document is checked against its schema and read back from the YAML written for it;
+    Each document is checked against its schema and read back from the YAML written for it (or, with
+    ``written_before``, takes the text of one that was, when only its id differs);
     ``problem(message, rule)`` turns a finding into a Problem placed where the caller wants it.
     """
     written: dict[str, str] = {}
@@ -188,9 +210,13 @@ def files(collection: Mapping[str, Any], environment_text: str, *, environment_f
             return problem(f"in {path}: {message}", rule)  # the message names the field itself
 
         problems += schema_problems(document, SCHEMAS[document["$kind"]], locate, rule="postman-v3-schema")
-        text = dump(document)
-        if yaml.load(text, Loader=_Loader) != document:
-            problems.append(locate((), "the YAML written does not read back as the same document", "postman-v3-schema", False))
+        text = written_before.text(path, document) if written_before is not None else None
+        if text is None:
+            text = dump(document)
+            if yaml.load(text, Loader=_Loader) != document:
+                problems.append(locate((), "the YAML written does not read back as the same document", "postman-v3-schema", False))
+            elif written_before is not None:
+                written_before.keep(path, document, text)
         written[path] = text
     written[f"{ENVIRONMENTS}/{environment_file}"] = environment_text
     return written, problems

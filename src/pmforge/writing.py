@@ -22,6 +22,8 @@ import shutil
 import signal
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Iterable
 
@@ -234,6 +236,7 @@ class Staging:
         _hook("locked")
         self.files: list[str] = []
         self._made: set[Path] = set()
+        self.discarded = False
 
     def _check(self) -> None:
         refused = refusal(self.given, self.inputs)
@@ -272,6 +275,28 @@ class Staging:
     def discard(self) -> None:
         shutil.rmtree(self.path, ignore_errors=True)
         self._lock.release()
+        self.discarded = True
+
+
+@contextmanager
+def staged(out_dir: Path, *, inputs: Iterable[Path] = ()) -> Iterator[Staging]:
+    """A Staging for ``out_dir``, swapped into place when the block ends, unless the block raised or
+    called ``discard``: then nothing changes. Whatever stops the writing comes out as OutputError with
+    its problem: a folder that must not be replaced, another build at work, the file system's refusal."""
+    try:
+        staging = Staging(out_dir, inputs=inputs)
+    except OSError as error:
+        raise OutputError(Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")) from None
+    try:
+        yield staging
+        if not staging.discarded:
+            staging.commit()
+    except OSError as error:
+        staging.discard()
+        raise OutputError(Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")) from None
+    except BaseException:
+        staging.discard()
+        raise
 
 
 def add_file(out_dir: Path, relative: str, data: str | bytes) -> Path:
@@ -320,13 +345,19 @@ def _replace(path: Path, data: bytes, scratch: Path) -> None:
 
 
 def write_text_atomically(path: Path, text: str) -> Problem | None:
-    """Write ``path`` whole or not at all: aside first, then renamed over it."""
+    """Write ``path`` whole or not at all: aside first, then renamed over it; nothing is left aside."""
+    temporary = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if not os.path.lexists(path.parent):  # a file in its place is for mkstemp to name: "Not a directory"
+            path.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
         os.replace(temporary, path)
+        temporary = None
     except OSError as error:
         return Problem(str(path), 0, 0, f"cannot write: {error.strerror or error}", "output")
+    finally:
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
     return None

@@ -89,7 +89,9 @@ if (name === teardown.token) {
     });
     const next = teardown.next ? at(body, teardown.next) : "";
     if (next && pages < teardown.maxPages) {
-        setState("next", /^https?:\/\//.test(next) ? next : pm.variables.replaceIn(teardown.nextBase) + next);
+        // Joined as a course's exists: lookup joins it (scripts/reply.js), whose listing this may be.
+        const base = pm.variables.replaceIn(teardown.nextBase).replace(/\/$/, "");
+        setState("next", /^https?:\/\//.test(next) || !base ? next : base + (next.startsWith("/") ? "" : "/") + next);
         pm.execution.setNextRequest(name);
     } else {
         setState("next", "");

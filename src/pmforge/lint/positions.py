@@ -27,7 +27,7 @@ PathKey = tuple[Any, ...]
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
-_VARIABLE = re.compile(r"\{\{[^{}]*\}\}")
+VARIABLE_SPAN = re.compile(r"\{\{[^{}]*\}\}")  # a {{VAR}} as Postman reads it, name and all
 _LITERALS = (("true", True), ("false", False), ("null", None))
 _ESCAPE = re.compile(r"\\(?:u[0-9a-fA-F]{4}|.)", re.DOTALL)
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -184,7 +184,7 @@ class _Parser:
             raise JsonSyntaxError(f"nested deeper than {MAX_DEPTH} levels, pmforge's limit", at)
         self.document.values[path] = at
         char = text[at:at + 1]
-        if self.variables and char == "{" and (match := _VARIABLE.match(text, at)):
+        if self.variables and char == "{" and (match := VARIABLE_SPAN.match(text, at)):
             return match.group(), match.end()
         if char == "{":
             return self.object(at + 1, path)

@@ -10,96 +10,33 @@ files, down to the character of a string and into a JSON body written as a YAML 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pmforge.lint.positions import Document, PathKey, Source, parse
+from pmforge.loading import Located
 from pmforge.problems import ERROR, Problem
-
-
-# libyaml when PyYAML has it: its marks count characters as the Python composer's do.
-_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
 class YamlFile:
-    """One YAML file's text and the node of every value and key in it, by path."""
+    """One YAML file's text and where each value and key in it is written (None: no file, as for a
+    folder without a definition). Positions come from the one YAML position mapper,
+    :class:`pmforge.loading.Located`, composed when the file was loaded: a file is read once."""
 
     source: Source
-    nodes: dict[PathKey, yaml.Node] = field(default_factory=dict)
-    key_nodes: dict[PathKey, yaml.Node] = field(default_factory=dict)
-    _offsets: dict[tuple[PathKey, bool], list[int]] = field(default_factory=dict, repr=False)
-
-    @classmethod
-    def compose(cls, file: str, text: str) -> YamlFile:
-        """The node tree of text that already loaded without a problem (so composing cannot fail)."""
-        located = cls(Source(file, text))
-        root = yaml.compose(text, Loader=_COMPOSER)
-        if root is not None:
-            located._walk(root, ())
-        return located
-
-    def _walk(self, node: yaml.Node, path: PathKey, outer: frozenset[int] = frozenset()) -> None:
-        self.nodes[path] = node
-        if id(node) in outer:
-            return  # an alias inside the node it names: the loader has refused it
-        outer |= {id(node)}
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-                if isinstance(key, str) and path + (key,) not in self.nodes:  # the first of two equal keys is the one kept
-                    self.key_nodes[path + (key,)] = key_node
-                    self._walk(value_node, path + (key,), outer)
-        elif isinstance(node, yaml.SequenceNode):
-            for index, item in enumerate(node.value):
-                self._walk(item, path + (index,), outer)
-
-    def node(self, path: PathKey, *, key: bool = False) -> yaml.Node | None:
-        return (self.key_nodes if key else self.nodes).get(path)
+    located: Located | None = None
 
     def offset(self, path: PathKey, *, key: bool = False) -> int:
-        """Offset of the node at ``path`` (its key with ``key=True``), or of its nearest ancestor."""
-        node = self.node(path, key=key)
-        while node is None and path:
-            path = path[:-1]
-            node = self.nodes.get(path)
-        return node.start_mark.index if node is not None else 0
+        """Offset of the value at ``path`` (its key with ``key=True``), or of its nearest ancestor."""
+        if self.located is None:
+            return 0
+        return self.located.index(self.located.position(path, key=key))
 
     def char_offsets(self, path: PathKey, *, key: bool = False) -> list[int]:
         """Offset in the file of each character of the string scalar at ``path``, plus one past its end."""
-        if (path, key) not in self._offsets:
-            node = self.node(path, key=key)
-            self._offsets[path, key] = _scalar_offsets(self.source.text, node) if isinstance(node, yaml.ScalarNode) else []
-        return self._offsets[path, key]
-
-
-def _scalar_offsets(text: str, node: yaml.ScalarNode) -> list[int]:
-    # The decoded value's characters appear in the source in order; what lies between them is
-    # indentation, folding, quoting and escapes. Walk both, matching each character to the next
-    # place it is written; a character an escape wrote takes the escape's place.
-    at, end = node.start_mark.index, node.end_mark.index
-    if node.style in ("|", ">"):
-        at = text.find("\n", at, end) + 1 or end  # past the block's indicator line
-    elif node.style in ("'", '"'):
-        at += 1
-    offsets = []
-    for char in node.value:
-        if node.style == '"' and text.startswith("\\", at) and text[at + 1:at + 2] not in ("\n", "\r", ""):
-            offsets.append(at)
-            at += {"x": 4, "u": 6, "U": 10}.get(text[at + 1], 2)
-            continue
-        if char in " \t\n":
-            offsets.append(min(at, end))
-            at += 1 if text.startswith(char, at) else 0
-            continue
-        found = text.find(char, at, end)
-        offsets.append(found if found >= 0 else min(at, end))
-        at = found + 1 if found >= 0 else at
-    offsets.append(min(at, end))
-    return offsets
+        return self.located.char_offsets(path, key=key) if self.located is not None else []
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ class _Reader:
         self.problems += problems + more
         if located is None or text is None:
             return None, {}
-        file = YamlFile.compose(str(path), text)
+        file = YamlFile(Source(str(path), text), located)
         data = located.data
         kind = data.get("$kind") if isinstance(data, dict) else None
         if kind not in kinds:

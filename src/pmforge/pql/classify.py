@@ -18,8 +18,6 @@ from pmforge.pql.errors import PqlError, outside_subset
 from pmforge.pql.parser import OUTSIDE_WORDS, parse
 from pmforge.pql.syntax import Apply, Field, Node
 
-COMPILED, OUTSIDE, BROKEN = "compiled", "outside the subset", "broken"
-
 # fnNames no public AEP pql/json tree shows (REFERENCE.md §3.2): their JSON form is pmforge's inference.
 UNCONFIRMED = frozenset({"!=", "<", "<=", ">", ">=", "notIn", "startsWith", "endsWith", "isNull"})
 
@@ -93,11 +91,6 @@ def parse_classified(text: str) -> Node:
         return parse(text)
     except PqlError as error:
         raise classified(text, error) from None
-
-
-def kind_of(error: PqlError) -> str:
-    """OUTSIDE or BROKEN, for an error ``parse_classified`` raised."""
-    return OUTSIDE if error.rule == "pql-unsupported" else BROKEN
 
 
 def unconfirmed(node: Node) -> Iterator[Apply]:

@@ -15,7 +15,7 @@ import json
 import sys
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -25,23 +25,18 @@ from pmforge.mock import start_mock
 from pmforge.outcome import ExitCode, counted, problems_found
 from pmforge.problems import Problem
 from pmforge.rehearsal.newman import NewmanMissing, NewmanRun, find_newman, run_newman
-from pmforge.rehearsal.rehearsing import participant_overrides
+from pmforge.rehearsal.rehearsing import DEFAULT_PARALLEL, class_jobs, participant_overrides, scratch_class
+from pmforge.rehearsal.runners import Job
 from pmforge.reporting import fails, report
 
-DEFAULT_PARALLEL = 4
 POLLS_TO_FINISH = 2
 
 
 @dataclass(frozen=True)
-class Learner:
-    """One participant's built files, and what the drill needs to know of them."""
+class Learner(Job):
+    """One participant's job in the rehearsal's job list, and what the drill needs to know besides."""
 
-    ldap: str
-    number: int
-    sandbox: str
-    collection: Path
-    environment: Path
-    existing: str | None  # the name of what a second run finds already there (Step 1's definition)
+    existing: str | None = None  # the name of what a second run finds already there (Step 1's definition)
 
 
 @dataclass(frozen=True)
@@ -114,12 +109,15 @@ class Outcome:
 class Drill:
     problems: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)  # the build's, reported; the drill still ran
+    scenarios: list[str] = field(default_factory=list)  # the table's rows, in order
     learners: list[str] = field(default_factory=list)
-    outcomes: list[Outcome] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)  # scenario by scenario, participants in roster order
+    interrupted: bool = False  # Ctrl-C: ``outcomes`` holds the runs finished before it
 
     @property
     def ok(self) -> bool:
-        return not self.problems and bool(self.outcomes) and all(outcome.ok for outcome in self.outcomes)
+        return (not self.problems and not self.interrupted and bool(self.outcomes)
+                and all(outcome.ok for outcome in self.outcomes))
 
 
 def _existing_name(collection: Path, plan: building.Plan) -> str | None:
@@ -145,14 +143,8 @@ def _existing_name(collection: Path, plan: building.Plan) -> str | None:
 
 def learners(plan: building.Plan, out: Path) -> list[Learner]:
     """Every participant of a class built into ``out`` from ``plan``, in roster order."""
-    stem = building.file_stem(plan.course.name)
-    found = []
-    for number, participant in enumerate(plan.roster.participants, start=1):
-        folder = out / participant.ldap
-        collection = folder / f"{stem}.postman_collection.json"
-        found.append(Learner(participant.ldap, number, participant.sandbox, collection,
-                             folder / f"{stem}.postman_environment.json", _existing_name(collection, plan)))
-    return found
+    return [Learner(**vars(job), existing=_existing_name(job.collection, plan))
+            for job in class_jobs(out, plan.course, plan.roster.participants)]
 
 
 def run_scenario(scenario: Scenario, learner: Learner, *, newman: Path, poll_interval_ms: int = 10,
@@ -186,34 +178,53 @@ def drill(course_path: Path | None, roster_path: Path | None, *, parallel: int =
     """Build the class in a scratch directory and run every participant through every scenario.
 
     The build's warnings come back as ``warnings``; with ``strict`` they stop the drill, in ``problems``.
+    Ctrl-C (KeyboardInterrupt) stops it: runs not started never start, and the outcomes finished
+    before it come back, with ``interrupted`` set.
     """
     executable = newman or find_newman()
     checked, problems = building.plan(course_path, roster_path)
     if checked is None:
         return Drill(problems=problems)
-    with tempfile.TemporaryDirectory(prefix="pmforge-drill-") as scratch:
-        out = Path(scratch) / "out"
-        result = building.build(course_path, roster_path, out)
-        if fails(result.problems, strict=strict):
-            return Drill(problems=result.problems)
-        everyone = learners(checked, out)
-        pairs = [(scenario, learner) for scenario in (chosen or scenarios()) for learner in everyone]
+    playing = chosen or scenarios()
+    result = Drill(scenarios=[scenario.name for scenario in playing])
+    finished: dict[int, Outcome] = {}
+    try:
+        with scratch_class(course_path, roster_path, purpose="drill") as (out, built):
+            if fails(built, strict=strict):
+                return Drill(problems=built)
+            result.warnings = built
+            everyone = learners(checked, out)
+            result.learners = [learner.ldap for learner in everyone]
+            pairs = [(scenario, learner) for scenario in playing for learner in everyone]
 
-        def one(pair: tuple[Scenario, Learner]) -> Outcome:
-            folder = Path(tempfile.mkdtemp(dir=scratch))
-            outcome = run_scenario(pair[0], pair[1], newman=executable, scratch=folder)
-            if progress is not None:
-                progress(outcome)
-            return outcome
+            def one(pair: tuple[Scenario, Learner]) -> Outcome:
+                folder = Path(tempfile.mkdtemp(dir=out.parent))
+                outcome = run_scenario(pair[0], pair[1], newman=executable, scratch=folder)
+                if progress is not None:
+                    progress(outcome)
+                return outcome
 
-        with ThreadPoolExecutor(max_workers=max(1, min(parallel, len(pairs)))) as pool:
-            outcomes = list(pool.map(one, pairs))
-    return Drill(warnings=result.problems, learners=[learner.ldap for learner in everyone], outcomes=outcomes)
+            pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(pairs))))
+            try:
+                futures = {pool.submit(one, pair): index for index, pair in enumerate(pairs)}
+                for future in as_completed(futures):
+                    finished[futures[future]] = future.result()
+            finally:
+                # Interrupted: runs not started never start; those in flight end by themselves (Ctrl-C at a
+                # terminal reaches their Newman too) before their mocks and the scratch folder go.
+                pool.shutdown(wait=True, cancel_futures=True)
+    except KeyboardInterrupt:
+        result.interrupted = True
+    result.outcomes = [finished[index] for index in sorted(finished)]
+    return result
 
 
 def drill_lines(result: Drill) -> list[str]:
-    """One table, scenario × participant: ``ok N`` (N requests the mock saw) or ``FAILED``; reasons below."""
-    names = list(dict.fromkeys(outcome.scenario.name for outcome in result.outcomes))
+    """One table, scenario × participant: ``ok N`` (N requests the mock saw), ``FAILED N``, or ``-`` for a run
+    that did not finish before Ctrl-C; reasons below."""
+    if result.interrupted and not result.outcomes:
+        return ["interrupted: no run finished"]
+    names = result.scenarios
     width = max([len("scenario"), *(len(name) for name in names)])
     columns = [max(len(ldap), 9) for ldap in result.learners]
     lines = ["  ".join([f"{'scenario':<{width}}", *(f"{ldap:<{size}}" for ldap, size in zip(result.learners, columns))]).rstrip()]
@@ -221,14 +232,19 @@ def drill_lines(result: Drill) -> list[str]:
     for name in names:
         row = [f"{name:<{width}}"]
         for ldap, size in zip(result.learners, columns):
-            outcome = cells[(name, ldap)]
-            row.append(f"{('ok ' if outcome.ok else 'FAILED ') + str(outcome.requests):<{size}}")
+            outcome = cells.get((name, ldap))
+            cell = "-" if outcome is None else ("ok " if outcome.ok else "FAILED ") + str(outcome.requests)
+            row.append(f"{cell:<{size}}")
         lines.append("  ".join(row).rstrip())
     for outcome in result.outcomes:
         lines += [f"    {outcome.scenario.name} / {outcome.learner}: {problem}" for problem in outcome.problems]
     failed = sum(1 for outcome in result.outcomes if not outcome.ok)
-    lines.append(f"{counted(len(names), 'scenario')} x {counted(len(result.learners), 'participant')}: "
-                 f"{len(result.outcomes) - failed} passed, {failed} failed (cells: requests the mock saw)")
+    tally = f"{len(result.outcomes) - failed} passed, {failed} failed (cells: requests the mock saw"
+    if result.interrupted:
+        runs = counted(len(names) * len(result.learners), "run")
+        lines.append(f"interrupted: {len(result.outcomes)} of {runs} finished: {tally}; -: not finished)")
+    else:
+        lines.append(f"{counted(len(names), 'scenario')} x {counted(len(result.learners), 'participant')}: {tally})")
     return lines
 
 
@@ -254,4 +270,6 @@ def run_drill(course_path: Path | None, roster_path: Path | None, *, parallel: i
         report(result.warnings, fmt=fmt, stream=err)
     for line in drill_lines(result):
         out.write(line + "\n")
+    if result.interrupted:
+        return ExitCode.INTERRUPTED
     return ExitCode.CLEAN if result.ok else ExitCode.PROBLEMS

@@ -8,16 +8,18 @@ rehearsal table says the same thing whichever runner ran it.
 
 from __future__ import annotations
 
+import json
+import re
 import subprocess
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 # Both reports keep the run under "run"; only what is inside differs.
-from pmforge.rehearsal.newman import Check, NewmanRun, _read_report, masked_run, secret_values
+from pmforge.rehearsal.newman import Check, NewmanRun, _read_report, masked_run, secret_names, secret_values
 from pmforge.rehearsal.postman_cli import find_postman, run_postman
 
 
@@ -79,6 +81,48 @@ def _from_report(run: Mapping[str, Any], exit_code: int, duration_s: float, outp
     )
 
 
+_VARIABLE = re.compile(r"\{\{([^{}]+)\}\}")
+
+
+def _secret_headers(items: list[Any], names: set[str]) -> Iterator[tuple[str, str]]:
+    """(header name in lower case, value) of every header a request gives a secret variable."""
+    for item in items:
+        if isinstance(item.get("item"), list):
+            yield from _secret_headers(item["item"], names)
+            continue
+        for header in (item.get("request") or {}).get("header") or []:
+            value = header.get("value")
+            if isinstance(value, str) and any(name.strip() in names for name in _VARIABLE.findall(value)):
+                yield str(header.get("key", "")).lower(), value
+
+
+def _reader(template: str, names: set[str]) -> tuple[re.Pattern[str], list[int]]:
+    """A pattern a sent value matches when it comes from ``template``, and its groups that hold secrets."""
+    parts = _VARIABLE.split(template)  # literal text, variable name, literal text, ...
+    pattern = "".join("(.*?)" if index % 2 else re.escape(part) for index, part in enumerate(parts))
+    return re.compile(pattern, re.DOTALL), [index // 2 + 1 for index in range(1, len(parts), 2) if parts[index].strip() in names]
+
+
+def sent_secrets(collection: Path, run: Mapping[str, Any], names: set[str]) -> set[str]:
+    """The values secret variables had in the headers the run sent, read back from the report's requests
+    against the collection's (``Bearer {{ACCESS_TOKEN}}``): the Postman CLI reports no final environment,
+    so a token the run obtained itself is known only this way. Reads a v2.1 file; a v3 folder gives nothing."""
+    try:
+        items = json.loads(collection.read_text(encoding="utf-8"))["item"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return set()
+    readers = [(key, *_reader(template, names)) for key, template in set(_secret_headers(items, names))]
+    found = set()
+    for execution in run.get("executions") or []:
+        for header in (execution.get("requestExecuted") or {}).get("headers") or []:
+            for key, pattern, groups in readers:
+                match = key == str(header.get("key")).lower() and pattern.fullmatch(str(header.get("value")))
+                if match:
+                    found.update(match.group(group) for group in groups)
+    found.discard("")
+    return found
+
+
 def _nothing_reported(exit_code: int, what: str, duration_s: float, output: str = "") -> NewmanRun:
     return NewmanRun(exit_code=exit_code, requests=0, assertions=0, assertions_failed=0,
                      failures=(f"the Postman CLI {what}",), duration_s=duration_s, output=output)
@@ -111,6 +155,7 @@ def run_postman_collection(collection: Path, environment: Path | None = None, *,
         run = _read_report(report_path)
     secrets = secret_values(environment, env_vars)
     if run is not None:
+        secrets |= sent_secrets(collection, run, set(secret_names(environment)))
         return masked_run(_from_report(run, completed.returncode, duration_s, output), secrets)
     # It stops before writing a report when the collection or environment cannot be loaded.
     last_line = next((line.strip() for line in reversed(output.splitlines()) if line.strip()), "no output")

@@ -9,12 +9,15 @@ import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Protocol
 
 from pmforge import building
 from pmforge.mock import start_mock
+from pmforge.names import file_stem
 from pmforge.model import Course, Folder, Request
+from pmforge.problems import Problem
 from pmforge.rehearsal.results import ParticipantResult, Rehearsal
 from pmforge.rehearsal.runners import RUNNERS, Job
 from pmforge.reporting import fails
@@ -52,11 +55,6 @@ def participant_overrides(environment: Path, number: int, *, base_url: str,
     return overrides
 
 
-def _files(out_dir: Path, stem: str, participant: Participant) -> tuple[Path, Path]:
-    folder = out_dir / participant.ldap
-    return folder / f"{stem}.postman_collection.json", folder / f"{stem}.postman_environment.json"
-
-
 def hand_written_scripts(course: Course) -> bool:
     """Whether the course carries JavaScript of its own (``scripts``), besides the scripts pmforge writes."""
 
@@ -66,19 +64,18 @@ def hand_written_scripts(course: Course) -> bool:
     return bool(course.scripts) or walk(course.items)
 
 
-def _jobs(out_dir: Path, stem: str, participants: Sequence[Participant], *, base_url: str, poll_interval_ms: int,
-          extra_env: Mapping[str, str] | None) -> list[Job]:
-    jobs = []
-    for number, participant in enumerate(participants, start=1):
-        collection, environment = _files(out_dir, stem, participant)
-        overrides = participant_overrides(environment, number, base_url=base_url, poll_interval_ms=poll_interval_ms)
-        overrides.update(extra_env or {})
-        jobs.append(Job(number, participant.ldap, participant.sandbox, collection, environment, overrides))
-    return jobs
+def class_jobs(out_dir: Path, course: Course, participants: Sequence[Participant]) -> list[Job]:
+    """Every participant's files in a class built into ``out_dir``, numbered in roster order; the
+    ``env_vars`` that point them at a mock are the caller's to add."""
+    stem = file_stem(course.name)
+    return [Job(number, participant.ldap, participant.sandbox,
+                out_dir / participant.ldap / f"{stem}.postman_collection.json",
+                out_dir / participant.ldap / f"{stem}.postman_environment.json")
+            for number, participant in enumerate(participants, start=1)]
 
 
 @contextmanager
-def _one_interrupt() -> Iterator[None]:
+def one_interrupt() -> Iterator[None]:
     """The first Ctrl-C raises KeyboardInterrupt; later ones are ignored while the runs stop and the mock
     goes down, so that they cannot break off the cleanup."""
     if threading.current_thread() is not threading.main_thread():
@@ -94,6 +91,16 @@ def _one_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def scratch_class(course_path: Path | None, roster_path: Path | None, *,
+                  purpose: str) -> Iterator[tuple[Path, list[Problem]]]:
+    """The class built into ``out`` in a scratch folder (``pmforge-PURPOSE-…``, gone afterwards, with room
+    beside ``out`` for the caller's files) and the build's problems, with one_interrupt() around it all."""
+    with one_interrupt(), tempfile.TemporaryDirectory(prefix=f"pmforge-{purpose}-") as scratch:
+        out = Path(scratch) / "out"
+        yield out, building.build(course_path, roster_path, out).problems
 
 
 def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: int = DEFAULT_PARALLEL,
@@ -124,15 +131,16 @@ def rehearse(course_path: Path | None, roster_path: Path | None, *, parallel: in
     finished: dict[int, ParticipantResult] = {}
     started = time.perf_counter()
     try:
-        with _one_interrupt(), tempfile.TemporaryDirectory(prefix="pmforge-rehearse-") as scratch:
-            out_dir = Path(scratch) / "out"
-            built = building.build(course_path, roster_path, out_dir)
-            if fails(built.problems, strict=strict):
-                return Rehearsal(problems=built.problems)
-            rehearsal.warnings = built.problems
+        with scratch_class(course_path, roster_path, purpose="rehearse") as (out_dir, built):
+            if fails(built, strict=strict):
+                return Rehearsal(problems=built)
+            rehearsal.warnings = built
             with start_mock(host, 0, polls_to_finish=polls_to_finish, fail_jobs=fail_jobs) as mock:
-                jobs = _jobs(out_dir, building.file_stem(course.name), checked.roster.participants,
-                             base_url=mock.url, poll_interval_ms=poll_interval_ms, extra_env=extra_env)
+                jobs = []
+                for job in class_jobs(out_dir, course, checked.roster.participants):
+                    overrides = participant_overrides(job.environment, job.number, base_url=mock.url,
+                                                      poll_interval_ms=poll_interval_ms)
+                    jobs.append(replace(job, env_vars={**overrides, **(extra_env or {})}))
                 if progress is not None:
                     progress.started([job.ldap for job in jobs], steps)
                 started = time.perf_counter()

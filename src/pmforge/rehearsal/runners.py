@@ -5,8 +5,8 @@
 
 ``newman`` runs the whole class in one Node process (runner.js); ``newman-processes`` starts one
 ``newman run`` per participant, as pmforge did before (kept as the benchmark's baseline); ``postman``
-one Postman CLI process per participant. Another tool plugs in with ``per_process(run_one)`` and a
-finder, and gives back NewmanRun values too.
+one Postman CLI process per participant. Another tool plugs in with ``per_process(run_one)`` (``run_one``
+runs one Job with the tool's path and a timeout) and a finder, and gives back NewmanRun values too.
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ class Job:
 
 Finished = tuple[Job, NewmanRun]
 ClassRun = Callable[..., Iterator[Finished]]  # (jobs, *, tool, parallel, timeout_s, shared_sandboxes) -> runs
+OneRun = Callable[[Job, Path, float], NewmanRun]  # (job, tool, timeout_s) -> run
 
 
 @dataclass(frozen=True)
@@ -53,17 +54,15 @@ class Runner:
     description: str
 
 
-def per_process(run_one: Callable[..., NewmanRun], tool_keyword: str = "newman") -> ClassRun:
-    """A class runner from a one-participant runner with run_newman's signature (the tool's path
-    passed as ``tool_keyword``): one process per participant, ``parallel`` of them at a time (threads
-    wait for them; with one process each there is no sandbox to share)."""
+def per_process(run_one: OneRun) -> ClassRun:
+    """A class runner from a one-participant runner: one process per participant, ``parallel`` of them
+    at a time (threads wait for them; with one process each there is no sandbox to share)."""
 
     def run(jobs: Sequence[Job], *, tool: Path, parallel: int, timeout_s: float,
             shared_sandboxes: bool = False) -> Iterator[Finished]:
         pool = ThreadPoolExecutor(max_workers=max(1, min(parallel, len(jobs) or 1)))
         try:
-            futures = {pool.submit(run_one, job.collection, job.environment, env_vars=dict(job.env_vars),
-                                   timeout_s=timeout_s, **{tool_keyword: tool}): job for job in jobs}
+            futures = {pool.submit(run_one, job, tool, timeout_s): job for job in jobs}
             for future in as_completed(futures):
                 yield futures[future], future.result()
         finally:
@@ -71,6 +70,15 @@ def per_process(run_one: Callable[..., NewmanRun], tool_keyword: str = "newman")
             pool.shutdown(wait=False, cancel_futures=True)
 
     return run
+
+
+def _newman_process(job: Job, tool: Path, timeout_s: float) -> NewmanRun:
+    return run_newman(job.collection, job.environment, env_vars=job.env_vars, newman=tool, timeout_s=timeout_s)
+
+
+def _postman_process(job: Job, tool: Path, timeout_s: float) -> NewmanRun:
+    return run_postman_collection(job.collection, job.environment, env_vars=job.env_vars, postman=tool,
+                                  timeout_s=timeout_s)
 
 
 def newman_package(executable: Path) -> Path:
@@ -179,8 +187,8 @@ def find_newman_library() -> Path:
 
 RUNNERS: dict[str, Runner] = {
     "newman": Runner("newman", find_newman_library, run_class, "Newman's library, the whole class in one Node process"),
-    "newman-processes": Runner("newman-processes", find_newman, per_process(run_newman),
+    "newman-processes": Runner("newman-processes", find_newman, per_process(_newman_process),
                                "one `newman run` process per participant"),
-    "postman": Runner("postman", find_postman, per_process(run_postman_collection, "postman"),
+    "postman": Runner("postman", find_postman, per_process(_postman_process),
                       "one Postman CLI process per participant"),
 }

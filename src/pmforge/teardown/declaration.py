@@ -69,6 +69,37 @@ def _headers(raw: dict[str, Any]) -> dict[str, str]:
     return sent
 
 
+_OWN_LIST = ("url", "items", "next", "next_base")
+
+
+def _listing(find: dict[str, Any], requests: dict[str, Request], source: Any,
+             at: tuple[str, ...]) -> tuple[dict[str, Any] | None, list[Problem]]:
+    """What the find pages through and keeps (url, items, next, next_base, match): its own, or the list of
+    the course request its ``listing:`` names, whose ``exists:`` pages through the same list on a second run
+    (its ``where:`` fields join ``match``, which says what it says first)."""
+    if "listing" not in find:
+        missing = [key for key in ("url", "items") if key not in find]
+        if missing:
+            return None, [source.problem(at, f"find needs {' and '.join(missing)}, or a listing: naming a course request "
+                                             "whose exists: list it pages through", "teardown", key=True)]
+        return {"url": find["url"], "items": find["items"], "next": find.get("next"),
+                "next_base": find.get("next_base", ""), "match": dict(find["match"])}, []
+    name = find["listing"]
+    given = [key for key in _OWN_LIST if key in find]
+    request = requests.get(name)
+    why = (f"{given[0]} comes with the listing (the exists: of {name!r}); give one or the other" if given
+           else f"no request of the course is named {name!r}" if request is None
+           else f"request {name!r} has no exists: whose list to page through" if request.exists is None
+           else f"the exists: of {name!r} reads next relative to its list URL, which the teardown cannot: give it "
+                "a next_base" if request.exists.next and not request.exists.next_base else None)
+    if why is not None:
+        return None, [source.problem(at + ((given[0],) if given else ("listing",)), why, "teardown")]
+    exists = request.exists
+    assert exists is not None
+    return {"url": exists.list_url, "items": exists.items, "next": exists.next, "next_base": exists.next_base or "",
+            "match": {**find["match"], **{path: value for path, value in exists.where.items() if path not in find["match"]}}}, []
+
+
 def read_teardown(course: Course, *, roster_columns: set[str]) -> tuple[Teardown | None, list[Problem]]:
     """The course's teardown, or the problems that keep it from being written."""
     source = course.source
@@ -108,6 +139,12 @@ def read_teardown(course: Course, *, roster_columns: set[str]) -> tuple[Teardown
         if any(match.group(1) is not None for match in PLACEHOLDER.finditer(text)):
             problems.append(source.problem(path, "participant values (${...}) belong in the teardown's data only; use its {{COLUMN}}", "placeholder"))
     find, delete = raw["find"], raw["delete"]
+    listing, found = _listing(find, requests, source, base + ("find",))
+    problems += found
+    # The Postman variables a listing: brings are checked as the teardown's own, at the listing: line (the course's
+    # checks refuse a participant value there already).
+    brought = ([(base + ("find", "listing"), text) for _, text in strings({key: listing[key] for key in ("url", "next_base", "match")}, ())]
+               if listing is not None and "listing" in find else [])
     if f"{{{{{ID_VARIABLE}}}}}" not in delete["url"]:
         problems.append(source.problem(base + ("delete", "url"), f"the delete url must hold {{{{{ID_VARIABLE}}}}}, the id of the item found", "teardown"))
     find_name = find.get("name", "Find")
@@ -119,11 +156,11 @@ def read_teardown(course: Course, *, roster_columns: set[str]) -> tuple[Teardown
         taken.append(name)
     defined = ({variables[key].key for key in names if key in variables} | set(PARTICIPANT_COLUMNS) | set(raw.get("data", {}))
                | {ID_VARIABLE} | (set(token.keep) if token else set()))
-    for path, text in strings({key: raw[key] for key in ("headers", "find", "delete") if key in raw}, base):
+    for path, text in [*strings({key: raw[key] for key in ("headers", "find", "delete") if key in raw}, base), *brought]:
         for match in POSTMAN_VARIABLE.finditer(text):
             if match.group(1).strip() not in defined:
                 problems.append(source.problem(path, f"Postman variable {{{{{match.group(1)}}}}} is neither in the teardown's environment or data nor kept by its token request", "undefined-variable"))
-    if problems or token is None:
+    if problems or token is None or listing is None:
         return None, problems
     teardown = Teardown(
         description=raw.get("description", ""),
@@ -131,8 +168,8 @@ def read_teardown(course: Course, *, roster_columns: set[str]) -> tuple[Teardown
         token=token,
         headers=_headers(raw.get("headers", {})),
         data=dict(raw.get("data", {})),
-        find=Find(name=find_name, url=find["url"], items=find["items"], match=dict(find["match"]), id=find.get("id", "id"),
-                  next=find.get("next"), next_base=find.get("next_base", ""), max_pages=find.get("max_pages", DEFAULT_MAX_PAGES)),
+        find=Find(name=find_name, url=listing["url"], items=listing["items"], match=listing["match"], id=find.get("id", "id"),
+                  next=listing["next"], next_base=listing["next_base"], max_pages=find.get("max_pages", DEFAULT_MAX_PAGES)),
         delete=Delete(name=delete_name, method=delete.get("method", "DELETE"), url=delete["url"],
                       status=delete.get("expect", {}).get("status", 200)),
         retries=raw.get("retries", DEFAULT_RETRIES),

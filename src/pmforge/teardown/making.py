@@ -6,17 +6,19 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from pmforge.building import Result, file_stem, plan
+from pmforge.building import MAX_NAME_BYTES, Result, plan
 from pmforge.lint.linter import lint_document
 from pmforge.lint.positions import load
 from pmforge.lint.structure import COLLECTION, ENVIRONMENT
+from pmforge.names import file_stem
 from pmforge.pql.catalog import load_catalog
+from pmforge.model import Course
 from pmforge.problems import Problem, has_errors
 from pmforge.rendering import canonical
 from pmforge.teardown.declaration import read_teardown
 from pmforge.teardown.documents import Documents, teardown_documents
 from pmforge.validation import schema_problems
-from pmforge.writing import MARKER, OutputError, Staging, manifest, refusal
+from pmforge.writing import MARKER, OutputError, manifest, refusal, staged
 
 COLLECTION_SUFFIX = ".postman_collection.json"
 ENVIRONMENT_SUFFIX = ".postman_environment.json"
@@ -32,6 +34,16 @@ def teardown_files(documents: Documents) -> dict[str, str]:
         stem + ENVIRONMENT_SUFFIX: canonical(documents.environment),
         stem + DATA_SUFFIX: canonical(documents.data),
     }
+
+
+def _name_problems(course: Course, name: str) -> list[Problem]:
+    """A collection name the build takes can still make the teardown's file names too long: " - Teardown" comes
+    on top. Said at the name, before anything is written."""
+    size = len((file_stem(name) + ENVIRONMENT_SUFFIX).encode("utf-8", "surrogatepass"))
+    if size <= MAX_NAME_BYTES:
+        return []
+    return [course.source.problem(("collection",), f"the collection name makes teardown file names of {size} bytes; "
+                                  f"file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "teardown")]
 
 
 def _output_problems(out_dir: Path, documents: Documents, files: dict[str, str]) -> list[Problem]:
@@ -57,26 +69,6 @@ def _output_problems(out_dir: Path, documents: Documents, files: dict[str, str])
     return problems
 
 
-def _write(out_dir: Path, files: dict[str, str]) -> Problem | None:
-    """All files into place at once, through the build's staging; or why not."""
-    try:
-        staging = Staging(out_dir)
-    except OutputError as error:  # another build holds it, or it is no longer pmforge's to replace
-        return error.problem
-    except OSError as error:
-        return Problem(str(out_dir), 0, 0, f"cannot write here: {error.strerror}", "output")
-    try:
-        for name, text in files.items():
-            staging.write(name, text)
-        staging.commit()
-    except BaseException as error:
-        staging.discard()
-        if isinstance(error, OSError):
-            return Problem(str(out_dir), 0, 0, f"cannot write: {error.strerror or error}", "output")
-        raise
-    return None
-
-
 def _class_refusal(out_dir: Path) -> Problem | None:
     """A class pmforge built is pmforge's to replace, but not with a teardown: that would throw away the class."""
     if not (out_dir / MARKER).is_file():
@@ -99,10 +91,13 @@ def teardown(course_path: Path | None, roster_path: Path | None, out_dir: Path) 
     participants = checked.roster.participants
     documents = teardown_documents(checked.course.name, declared, participants)
     files = teardown_files(documents)
-    problems += _output_problems(out_dir, documents, files)
+    problems += _name_problems(checked.course, documents.name) + _output_problems(out_dir, documents, files)
     if has_errors(problems):
         return Result(problems, participants=len(participants))
-    refused = _write(out_dir, files)
-    if refused:
-        return Result([refused], participants=len(participants))
+    try:
+        with staged(out_dir) as staging:
+            for name, text in files.items():
+                staging.write(name, text)
+    except OutputError as error:  # another build holds it, it is no longer pmforge's to replace, or a write failed
+        return Result([error.problem], participants=len(participants))
     return Result(problems, participants=len(participants), files=len(files))

@@ -7,12 +7,11 @@ import re
 
 from pmforge.checks import strings
 from pmforge.lint.context import Context, problem
-from pmforge.lint.positions import Document
+from pmforge.lint.positions import VARIABLE_SPAN, Document
 from pmforge.problems import Problem
 
 PLACEHOLDER = re.compile(r"--(?:aep|demo)[A-Za-z]+--")
 LDAP_WORD = re.compile(r"(?<![\w{.-])ldap(?![\w}])")
-_VARIABLE_SPAN = re.compile(r"\{\{[^{}]*\}\}")
 
 
 def check(context: Context) -> list[Problem]:
@@ -36,7 +35,7 @@ def _ldap_words(body: Document) -> list[Problem]:
         text = body.data.get(field)
         if not isinstance(text, str):
             continue
-        match = LDAP_WORD.search(_VARIABLE_SPAN.sub(lambda m: " " * len(m.group()), text))
+        match = LDAP_WORD.search(VARIABLE_SPAN.sub(lambda m: " " * len(m.group()), text))
         if match:
             problems.append(problem(body, (field,), f"{field} holds the placeholder word 'ldap', meant to be replaced by hand; use {{{{ldap}}}}",
                                     "course-placeholder", index=match.start()))

@@ -9,7 +9,7 @@ from typing import Any
 from pmforge.checks import strings
 from pmforge.leaks import environment_secrets, find_leaks
 from pmforge.lint.context import Context, problem
-from pmforge.lint.positions import Document, PathKey
+from pmforge.lint.positions import VARIABLE_SPAN, Document, PathKey
 from pmforge.lint.structure import COLLECTION, ENVIRONMENT, environment_root
 from pmforge.problems import WARNING, Problem
 
@@ -26,7 +26,6 @@ _SENT = (
     (re.compile(r"(?i)\b(?:client_?secret|password|private_?key)[\"']?\s*[:=]\s*[\"']?(?!\{\{)([^\s\"'&,{}]{4,})"), "a secret"),
 )
 _SECRET_KEYS = re.compile(r"(?i)^(?:client_?secret|password|passwd|private_?key|api_?secret|secret|token|access_?token)$")
-_VARIABLE_SPAN = re.compile(r"\{\{[^{}]*\}\}")
 
 
 def check(context: Context) -> list[Problem]:
@@ -68,12 +67,12 @@ def _unsearched(document: Document) -> list[Problem]:
     return [
         document.problem(base + ("values", index, "value"), secret.unsearched(), "secret", severity=WARNING)
         for index, entry in enumerate(entries if isinstance(entries, list) else [])
-        for secret in environment_secrets({"values": [entry]}) if not secret.searchable
+        for secret in environment_secrets({"values": [entry]}) if not secret.searchable  # the entry, read as the search reads it
     ]
 
 
 def _keyed_secret(document: Document, path: PathKey, text: str) -> list[Problem]:
-    if len(path) < 2 or _VARIABLE_SPAN.search(text) or len(text.strip()) < 4:
+    if len(path) < 2 or VARIABLE_SPAN.search(text) or len(text.strip()) < 4:
         return []
     if "auth" in path and isinstance(path[-1], str) and _SECRET_KEYS.match(path[-1]):
         # v2.0 writes auth parameters as an object: {"bearer": {"token": "..."}}.
