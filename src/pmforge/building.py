@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from pmforge import classpage, handouts, v3
-from pmforge.checks import BODY_SCHEMAS, catalog_problems, course_problems, strings, url_path
+from pmforge.checks import BODY_SCHEMAS, PARTICIPANT_FIELDS, catalog_problems, course_problems, strings, url_path
 from pmforge.course_document import CourseDocument, rendered_problems
 from pmforge.rules import apply_levels, course_levels
 from pmforge.loading import load_yaml_file
@@ -105,7 +105,9 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
         return problems, None
     try:
         renderer = Renderer(course)
-        stand_in = Participant("learner", course.default_sandbox or "sandbox", {name: name.lower() for name in roster_fields})
+        # Its environment holds what a real participant's does: the roster's own columns, not ldap or sandbox.
+        stand_in = Participant("learner", course.default_sandbox or "sandbox",
+                               {name: name.lower() for name in roster_fields if name not in PARTICIPANT_FIELDS})
         rendered = renderer.render(stand_in)
     except RenderError as error:
         return problems + [error.problem], None
