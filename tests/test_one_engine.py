@@ -235,6 +235,8 @@ def test_the_judge_says_what_disagrees_and_excuses_only_what_is_known() -> None:
     ('// pm.execution.setNextRequest("Old name")', False),
     ("pm.execution.setNextRequest(`Reed`);", True),
     ("pm.execution.setNextRequest(`Read`);", False),
+    ('pm.execution.setNextRequest("Re\\x61d");', False),  # a JavaScript escape: the name is Read (both refused it)
+    ("pm.execution.setNextRequest('R\\'ead');", True),
 ])
 def test_the_issues_script_cases(tmp_path: Path, script: str, refused: bool) -> None:
     result = outcome(tmp_path / "course", apply(_base("tests-data"), [Change("script", ("request", 1), "test", script)]))

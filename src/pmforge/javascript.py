@@ -51,4 +51,21 @@ def next_request_targets(text: str) -> Iterator[tuple[int, str]]:
         target = match.group(2)
         if match.group(1) == "`" and "${" in target:
             continue
-        yield match.start(2), target
+        yield match.start(2), _unescaped(target)
+
+
+_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|u([0-9A-Fa-f]{4})|u\{([0-9A-Fa-f]{1,6})\}|\r?\n|(.))", re.DOTALL)
+_SINGLE = {"n": "\n", "t": "\t", "r": "\r", "b": "\b", "f": "\f", "v": "\v", "0": "\0"}
+
+
+def _unescaped(literal: str) -> str:
+    """The string a JavaScript string literal's body stands for: ``\\"`` is ``"``, ``\\u0041`` is ``A``."""
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1) or match.group(2) or match.group(3)
+        if code is not None:
+            return chr(min(int(code, 16), 0x10FFFF))
+        char = match.group(4)
+        return "" if char is None else _SINGLE.get(char, char)  # a line continuation stands for nothing
+
+    return _ESCAPE.sub(one, literal) if "\\" in literal else literal
+
