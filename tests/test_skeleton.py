@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,26 @@ def test_a_marker_that_is_no_slot_gives_no_text() -> None:
     skeleton = Skeleton.find({"id": marker}, slots)
     assert skeleton is not None
     assert SkeletonText.of(skeleton, canonical({"id": marker, marker: 1})) is None
+
+
+@pytest.mark.parametrize("looks", ["a\ue0010\ue001b", "a \ue000pmforge-slot-0\ue000"], ids=["source-map", "slot"])
+def test_course_text_that_looks_like_a_marker_is_written_as_it_is(cli, tmp_path: Path, looks: str) -> None:
+    # The renderer's markers carry a word drawn per process, so no course can spell one. Before, the first value
+    # became the collection's name in the reply script, and the second cost the course its skeleton.
+    text = (DATA / "course.yaml").read_text(encoding="utf-8")
+    written = json.dumps(looks)  # JSON's escapes are YAML's in a double-quoted scalar
+    text = text.replace('x-sandbox-name: "{{SANDBOX_NAME}}"\n', f'x-sandbox-name: "{{{{SANDBOX_NAME}}}}"\n  X-Note: {written}\n', 1)
+    (tmp_path / "course.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("ldap\nalice\n", encoding="utf-8")
+    result = cli("build", str(tmp_path / "course.yaml"), "--roster", str(tmp_path / "roster.csv"), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    collection = json.loads((tmp_path / "out" / "alice" / "Test Course.postman_collection.json").read_text(encoding="utf-8"))
+    notes = [header["value"] for folder in collection["item"] for item in folder["item"]
+             for header in item["request"]["header"] if header["key"] == "X-Note"]
+    assert notes == [looks, looks]  # one per request
+    plan, _ = building.plan(tmp_path / "course.yaml", tmp_path / "roster.csv")
+    assert plan is not None
+    renderer = plan.renderer
+    participant = plan.roster.participants[0]
+    assert renderer._skeleton() is not None  # the fast path is taken
+    assert renderer.render(participant).collection_text == canonical(_full_render(renderer, participant))

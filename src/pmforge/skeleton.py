@@ -10,12 +10,16 @@ filled document may change it.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from pmforge.checks import strings
 
-_MARK = re.compile("\ue000pmforge-slot-([0-9]+)\ue000")
+# Markers carry a word drawn once per process: a course's own text cannot spell one, so it is never taken for one.
+# They never reach a written file, so the output stays the same from run to run.
+NONCE = secrets.token_hex(8)
+_MARK = re.compile(f"\ue000pmforge-slot-{NONCE}-([0-9]+)\ue000")
 
 
 class Slots:
@@ -26,7 +30,7 @@ class Slots:
 
     def __call__(self, make: Callable[[Any], Any]) -> str:
         self.makers.append(make)
-        return f"\ue000pmforge-slot-{len(self.makers) - 1}\ue000"
+        return f"\ue000pmforge-slot-{NONCE}-{len(self.makers) - 1}\ue000"
 
 
 class Skeleton:

@@ -13,9 +13,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from pmforge.skeleton import Skeleton
+from pmforge.skeleton import NONCE, Skeleton
 
-_QUOTED_MARK = re.compile('"\ue000pmforge-slot-([0-9]+)\ue000"')
+_QUOTED_MARK = re.compile(f'"\ue000pmforge-slot-{NONCE}-([0-9]+)\ue000"')
 
 
 def _slot_numbers(tree: dict[Any, Any]) -> list[int]:

@@ -23,8 +23,9 @@ from typing import Any
 
 from pmforge.loading import PathKey
 from pmforge.model import PLACEHOLDER
+from pmforge.skeleton import NONCE
 
-_MARK = re.compile("\ue001([0-9]+)\ue001")
+_MARK = re.compile(f"\ue001{NONCE}:([0-9]+)\ue001")
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ class Tracer:
         if not isinstance(value, str) or not value:
             return value
         self.values.append((value, origin, parent))
-        return f"\ue001{len(self.values) - 1}\ue001"
+        return f"\ue001{NONCE}:{len(self.values) - 1}\ue001"
 
     def real(self, text: str) -> str:
         """``text`` with every marker replaced by the value it stands for."""
