@@ -74,3 +74,20 @@ def test_lint_finds_a_hostile_secret_at_its_escaped_column(cli, tmp_path: Path) 
     assert found == [f"out/user0/{STEM}.postman_collection.json:{line}:{column}: error: the value of secret CLIENT_SECRET "
                      "from an environment is written into the collection; use {{CLIENT_SECRET}} [secret]"]
     assert result.exit_code == 1
+
+
+def test_a_secret_sent_as_a_json_string_body_is_found(cli, tmp_path: Path) -> None:
+    # A raw body that is one JSON string ("…") is searched as JSON too, where the value sits escaped.
+    (tmp_path / "course.yaml").write_text(
+        "collection: String Body\nenvironment:\n  GW: https://example.com\n"
+        "  CLIENT_SECRET: {value: \"\", secret: true, kept: used by hand}\n"
+        "headers:\n  Content-Type: application/json\nfolders:\n  - name: F\n    requests:\n"
+        "      - name: Send\n        method: POST\n        url: \"{{GW}}/a\"\n        expect: {status: 200}\n"
+        "        body: \"${CLIENT_SECRET}\"\n", encoding="utf-8")
+    with open(tmp_path / "roster.csv", "w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, lineterminator="\n").writerows([["ldap", "CLIENT_SECRET"], ["bob", HOSTILE]])
+    build = cli("build", "course.yaml", "--roster", "roster.csv", "--out", "out")
+    assert (build.exit_code, build.stdout, build.stderr) == (1, (
+        "course.yaml:14:15: error: the value of secret CLIENT_SECRET of 'bob' (roster.csv line 2) would be written into "
+        "the collection at item/0/item/0/request/body/raw [secret]\n"), "1 problem found; nothing written.\n")
+    assert not (tmp_path / "out").exists()

@@ -97,7 +97,7 @@ def shared_strings(skeleton: Any) -> str:
     found = []
     for _, string in strings(skeleton, ()):
         found.append(string)
-        if string.lstrip()[:1] in ("{", "["):
+        if _may_be_json(string):
             found += _json_strings(string)
     return "\0".join(found)
 
@@ -137,7 +137,7 @@ def _leaks(data: Any, wanted: list[Secret]) -> list[Leak]:
             if secret.value in string and (match := pattern(secret).search(string)):
                 leaks.append(Leak(secret, path, match.start()))
                 continue
-            if string.lstrip()[:1] not in ("{", "["):
+            if not _may_be_json(string):
                 continue
             if inner is None:
                 inner = _json_strings(string)
@@ -154,6 +154,11 @@ def _written_forms(value: str) -> set[str]:
     """How ``value`` can appear in JSON text: plain, escaped, escaped twice (in a raw body)."""
     once = {_escaped(value), _escaped(value, ascii=True)}
     return {value} | once | {_escaped(form) for form in once}
+
+
+def _may_be_json(string: str) -> bool:
+    """Whether a string may be a JSON document (a raw body): an object, an array, or a JSON string in quotes."""
+    return string.lstrip()[:1] in ("{", "[", '"')
 
 
 def _json_strings(string: str) -> list[str]:
