@@ -91,3 +91,24 @@ def test_a_secret_sent_as_a_json_string_body_is_found(cli, tmp_path: Path) -> No
         "course.yaml:14:15: error: the value of secret CLIENT_SECRET of 'bob' (roster.csv line 2) would be written into "
         "the collection at item/0/item/0/request/body/raw [secret]\n"), "1 problem found; nothing written.\n")
     assert not (tmp_path / "out").exists()
+
+
+def test_a_roster_column_named_as_a_secret_is_a_secret(cli, tmp_path: Path) -> None:
+    # The course does not declare CLIENT_SECRET; the roster brings it. Its name says it is a credential (as the
+    # handouts and import read names): the environment types it secret and the collection is searched for it.
+    text = (Path(__file__).resolve().parent / "data" / "course.yaml").read_text(encoding="utf-8")
+    (tmp_path / "course.yaml").write_text(text.replace("          name: ${ldap} - test\n",
+                                                       "          name: ${ldap} - test\n          description: ${CLIENT_SECRET}\n", 1),
+                                          encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("ldap,sandbox,CLIENT_SECRET\nalice,dev,s3cr3t-value-1234\n", encoding="utf-8")
+    (tmp_path / "clean.csv").write_text("ldap,sandbox,MY_TOKEN,NOTE\nalice,dev,s3cr3t-value-1234,hello\n", encoding="utf-8")
+    validate = cli("validate", "course.yaml", "--roster", "roster.csv")
+    assert (validate.exit_code, validate.stdout) == (1, (
+        "course.yaml:29:11: error: the value of secret CLIENT_SECRET of 'alice' (roster.csv line 2) would be written into "
+        "the collection at item/0/item/0/request/body/raw [secret]\n"))
+    (tmp_path / "plain.yaml").write_text(text, encoding="utf-8")
+    build = cli("build", "plain.yaml", "--roster", "clean.csv", "--out", "out")
+    assert (build.exit_code, build.stdout) == (0, "")
+    environment = json.loads((tmp_path / "out" / "alice" / "Test Course.postman_environment.json").read_text(encoding="utf-8"))
+    assert {value["key"]: value["type"] for value in environment["values"] if value["key"] in ("MY_TOKEN", "NOTE")} == {
+        "MY_TOKEN": "secret", "NOTE": "default"}

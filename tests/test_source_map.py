@@ -129,6 +129,9 @@ def test_a_leaked_secret_in_a_raw_body_points_at_its_placeholder(cli, course_dir
     assert _column(course_dir, 45, "${TOKEN}") == 24
     assert (result.exit_code, result.stdout) == (1, (
         "course.yaml:45:24: error: the value of secret ACCESS_TOKEN of 'alice' (roster.csv line 2) would be written into the collection "
+        "at item/0/item/2/request/body/raw [secret]\n"
+        # The roster's TOKEN column is a secret by its name too (the course does not declare it).
+        "course.yaml:45:24: error: the value of secret TOKEN of 'alice' (roster.csv line 2) would be written into the collection "
         "at item/0/item/2/request/body/raw [secret]\n"))
 
 

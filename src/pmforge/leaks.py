@@ -30,7 +30,8 @@ _SECRET_NAME = re.compile(r"secret|token|password|passwd|private|credential", re
 def looks_secret(name: str) -> bool:
     """Whether a variable's name says it holds a credential (CLIENT_SECRET, ACCESS_TOKEN, PRIVATE_KEY…).
 
-    For values whose type nobody declared: an import marks such variables secret, a handout hides them.
+    For values whose type nobody declared: an import marks such variables secret, a handout hides them, and a
+    build types a roster column the course does not declare secret in the environment (and searches for it).
     """
     return bool(_SECRET_NAME.search(name))
 

@@ -23,7 +23,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from pmforge import lessons, scripts
 from pmforge.checks import encoded_body
 from pmforge.expressions import compiled_body
-from pmforge.leaks import Filled, shared_strings
+from pmforge.leaks import Filled, looks_secret, shared_strings
 from pmforge.loading import PathKey
 from pmforge.model import PLACEHOLDER, Course, Folder, Header, Item, Request
 from pmforge.problems import Problem
@@ -289,6 +289,7 @@ class Renderer:
         # Variables nothing uses are left out, unless the course keeps them on purpose.
         self.environment = lessons.environment_in_use(course)
         self.secret_keys = {variable.key for variable in course.environment if variable.secret}
+        self.declared = {variable.key for variable in course.environment}
         self.description = lessons.collection_markdown(course, [variable.key for variable in lessons.learner_fills(course)])
         self.templates = {name: self._load(name) for name in (COLLECTION_TEMPLATE, ENVIRONMENT_TEMPLATE)}
         self._skeleton_made: Skeleton | None | bool = False
@@ -324,12 +325,17 @@ class Renderer:
         environment = derived_id(NAMESPACE, f"environment\0{self.course.name}\0{participant.ldap}")
         return collection, environment
 
+    def _secret(self, key: str) -> bool:
+        """A course variable is secret as the course says; a roster column the course does not declare, by its name
+        (CLIENT_SECRET, ACCESS_TOKEN: as import and the handouts read it), so the collection is searched for it."""
+        return key in self.secret_keys or (key not in self.declared and looks_secret(key))
+
     def environment_values(self, participant: Participant) -> list[dict[str, Any]]:
         fields = participant.fields()
         values = {variable.key: fill(variable.value, fields) for variable in self.environment}
         values.update(participant.values)
         return [
-            {"key": key, "value": value, "type": "secret" if key in self.secret_keys else "default", "enabled": True}
+            {"key": key, "value": value, "type": "secret" if self._secret(key) else "default", "enabled": True}
             for key, value in values.items()
         ]
 
