@@ -327,3 +327,31 @@ def test_import_to_a_folder_is_refused_and_writes_nothing(cli, tmp_path: Path, o
     assert result.stderr == (f"{shown}:0:0: error: is a folder; -o names the course YAML file to write [import]\n"
                              "1 problem found; nothing written.\n")
     assert sorted(p.name for p in tmp_path.rglob("*")) == ["given"]
+
+
+# The temporary file of NAME is .NAME.XXXXXXXX.tmp: 14 bytes more than NAME, and a file system allows 255.
+ROSTER_TOO_LONG = ("x" * 235 + ".yaml", "x" * 235 + ".roster.csv")  # the course is written, then undone
+COURSE_TOO_LONG = ("a." + "x" * 250, "a." + "x" * 250)  # the roster (a.roster.csv) would fit
+
+
+@pytest.mark.parametrize("force", [False, True])
+@pytest.mark.parametrize(("output", "failing"), [ROSTER_TOO_LONG, COURSE_TOO_LONG], ids=["roster-fails", "course-fails"])
+def test_import_writes_both_files_or_neither(cli, tmp_path: Path, force: bool, output: str, failing: str) -> None:
+    collection = Path(__file__).parent / "lint_cases" / "clean.postman_collection.json"
+    if force:
+        (tmp_path / output).write_text("mine\n", encoding="utf-8")
+    result = cli("import", str(collection), "-o", output, *(["--force"] if force else []))
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == f"{failing}:0:0: error: cannot write: File name too long [output]\n1 problem found; nothing written.\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ([output] if force else [])
+    if force:
+        assert (tmp_path / output).read_text(encoding="utf-8") == "mine\n"  # the old file is back
+
+
+@pytest.mark.parametrize("command", [["lint"], ["validate"], ["build", "--out", "out"]])
+def test_a_path_too_long_for_the_system_is_a_problem_not_a_traceback(cli, tmp_path: Path, command: list[str]) -> None:
+    name = "x" * 260
+    result = cli(*command[:1], name, *command[1:])
+    assert result.exit_code == 1
+    assert result.stdout.startswith(f"{name}:0:0: error: cannot read: File name too long [file-not-found]\n")
+    assert "Traceback" not in result.stderr

@@ -43,7 +43,8 @@ def test_file_names_follow_postmans_rules(name: str, expected: str) -> None:
     ("  .hidden. ", "hidden"),
     ("...", "collection"),
     ("nul", "nul_"),
-    ("Com1.course", "Com1.course_"),
+    ("Com1.course", "Com1_.course"),  # Com1.course_ was still the device COM1 on Windows
+    ("con.txt", "con_.txt"),
     ("..", "--"),
 ])
 def test_flat_file_stems_are_postmans_spelling_made_safe_on_windows(name: str, expected: str) -> None:

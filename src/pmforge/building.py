@@ -13,7 +13,7 @@ from pmforge import classpage, handouts, v3
 from pmforge.checks import BODY_SCHEMAS, PARTICIPANT_FIELDS, catalog_problems, course_problems, strings, url_path
 from pmforge.course_document import CourseDocument, rendered_problems
 from pmforge.rules import apply_levels, course_levels
-from pmforge.loading import load_yaml_file
+from pmforge.loading import is_folder, load_yaml_file
 from pmforge.lint.linter import without_repeats
 from pmforge.lint.settings import LintConfigError, settings_from_mapping
 from pmforge.leaks import environment_secrets, find_leaks
@@ -45,7 +45,7 @@ class Plan:
 def resolve_course(course: Path | None) -> Path:
     if course is None:
         return bundled_course()
-    return course / "course.yaml" if course.is_dir() else course
+    return course / "course.yaml" if is_folder(course) else course
 
 
 def load_course(path: Path) -> tuple[Course | None, list[Problem]]:

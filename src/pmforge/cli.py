@@ -147,12 +147,13 @@ def import_(collection: Path, output: Path | None, force: bool, fmt: str) -> Non
     Problems go to standard error (standard output may be the YAML), in --format.
     """
     from pmforge import importing
+    from pmforge.loading import is_folder
     from pmforge.writing import write_text_atomically
 
-    if output is not None and (not output.name or output.is_dir()):
+    if output is not None and (not output.name or is_folder(output)):
         _refuse([Problem(str(output), 0, 0, "is a folder; -o names the course YAML file to write", "import")], fmt=fmt)
     roster = None if output is None else output.with_name(output.stem + ".roster.csv")
-    if roster is not None and roster.is_dir():
+    if roster is not None and is_folder(roster):
         _refuse([Problem(str(roster), 0, 0, "is a folder, where import writes the course's example roster", "import")], fmt=fmt)
     imported = importing.import_course(collection, example_roster=None if roster is None else roster.name)
     report(imported.problems, fmt=fmt, stream=sys.stderr, checked_files=[str(collection)])
@@ -165,12 +166,26 @@ def import_(collection: Path, output: Path | None, force: bool, fmt: str) -> Non
     if existing:
         _refuse([Problem(str(path), 0, 0, "exists; pmforge import overwrites only with --force", "import")
                  for path in existing], fmt=fmt)
-    for path, text in ((roster, imported.roster), (output, imported.course)):
+    # Both files or neither: what one wrote is undone when the other cannot be written (with --force, the old text back).
+    before = {path: _old_bytes(path) for path in (output, roster)}
+    written: list[Path] = []
+    for path, text in ((output, imported.course), (roster, imported.roster)):
         error = write_text_atomically(path, text)
         if error:
+            for done in written:
+                old = before[done]
+                done.unlink() if old is None else done.write_bytes(old)
             _refuse([error], fmt=fmt)
+        written.append(path)
     click.echo(f"wrote {output} and its example roster {roster}", err=True)
     sys.exit(ExitCode.CLEAN)
+
+
+def _old_bytes(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _refuse(problems: list[Problem], *, fmt: str | None = None) -> None:

@@ -304,6 +304,23 @@ COURSE_BYTES = 4 * MiB  # the bundled course is 9 KB
 INPUT_BYTES = 64 * MiB  # rosters (50,000 participants are about 3 MB), exported collections and environments
 
 
+def is_folder(path: Path) -> bool:
+    """``path.is_dir()``, False where the system refuses to look (a name too long, no permission): reading the
+    path then says why, as a problem."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def is_regular(path: Path) -> bool:
+    """``path.is_file()``, False where the system refuses to look."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
+
+
 def read_text(path: Path, file: str, *, limit: int = INPUT_BYTES) -> tuple[str | None, list[Problem]]:
     """Read a UTF-8 file of at most ``limit`` bytes; a missing, unreadable, oversized or non-UTF-8 file,
     or one that is not a regular file (a FIFO, /dev/zero), is a problem, not an exception."""

@@ -32,5 +32,7 @@ def file_stem(name: str) -> str:
     stay migrate's)."""
     # Dots and spaces go at both ends: Windows drops them at the end, and a leading dot hides the file.
     stem = file_name(name).strip(" .") or "collection"
-    # CON.postman_collection.json is the console on Windows, whatever follows the dot.
-    return stem + "_" if WINDOWS_RESERVED.fullmatch(stem.split(".")[0]) else stem
+    # CON.postman_collection.json, and CON.txt.postman_collection.json, are the console on Windows, whatever follows
+    # the first dot: the device word itself is changed.
+    head, dot, rest = stem.partition(".")
+    return head + "_" + dot + rest if WINDOWS_RESERVED.fullmatch(head) else stem

@@ -15,7 +15,7 @@ from pmforge.lint.rules import RULES
 from pmforge.lint.settings import Settings, nearest_settings
 from pmforge.lint.v3_reading import DEFINITION, collection_of, is_collection, read_collection
 from pmforge.leaks import Secret, environment_secrets
-from pmforge.loading import read_text
+from pmforge.loading import is_folder, is_regular, read_text
 from pmforge.pql.catalog import Catalog, load_catalog
 from pmforge.problems import Problem
 
@@ -29,9 +29,9 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     or v3 folder) and environment (hidden folders skipped)."""
     found: list[Path] = []
     for path in paths:
-        if not path.is_dir() or is_collection(path):
+        if not is_folder(path) or is_collection(path):
             # A file of a v3 collection (as a pre-commit hook passes it) stands for its collection.
-            found.append(collection_of(path) or path if path.is_file() else path)
+            found.append(collection_of(path) or path if is_regular(path) else path)
             continue
         candidates = [c for c in path.rglob("*.postman_*.json") if c.name.endswith((COLLECTION_SUFFIX, ENVIRONMENT_SUFFIX))]
         candidates += [d.parent.parent for d in path.rglob(DEFINITION.name) if d.parent.name == DEFINITION.parent.name
@@ -44,7 +44,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
 
 
 def _read(path: Path) -> tuple[Document | None, list[Problem]]:
-    if path.is_dir():
+    if is_folder(path):
         return read_collection(path)
     if path.suffix in (".yaml", ".yml"):
         return None, [Problem(str(path), 1, 1, f"a YAML file outside any v3 collection (no {DEFINITION.as_posix()} above it)", "file-kind")]
