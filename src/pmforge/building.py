@@ -21,14 +21,12 @@ from pmforge.model import PLACEHOLDER, Course, Folder, Request, build_course
 from pmforge.problems import WARNING, Problem, has_errors
 from pmforge.rendering import Rendered, Renderer, RenderError, canonical
 from pmforge.resources import bundled_course
-from pmforge.names import WINDOWS_RESERVED, file_stem
+from pmforge.names import MAX_NAME_BYTES, WINDOWS_RESERVED, file_stem, name_bytes, stem_too_long
 from pmforge.roster import Participant, Roster, example_roster_refusal, load_roster
 from pmforge.validation import schema_problems
 from pmforge.packaging import zip_bytes
 from pmforge.writing import OutputError, refusal, staged
 
-_LONGEST_SUFFIX = ".postman_environment.json"
-MAX_NAME_BYTES = 255  # one name in a path, on every common file system
 COLLECTION_FORMATS = ("v2.1", "v3", "both")
 _FORMATS_WRITTEN = {"v2.1": ("v2.1",), "v3": ("v3",), "both": ("v2.1", "v3")}
 
@@ -128,10 +126,8 @@ def check_course(course: Course, *, roster_fields: set[str]) -> tuple[list[Probl
 
 def _file_name_problems(course: Course) -> list[Problem]:
     """A collection name whose files no file system can name fails here, before anything is written."""
-    size = len((file_stem(course.name) + _LONGEST_SUFFIX).encode("utf-8", "surrogatepass"))
-    if size <= MAX_NAME_BYTES:
-        return []
-    return [course.source.problem(("collection",), f"the collection name makes file names of {size} bytes; file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "course-schema")]
+    why = stem_too_long(course.name)
+    return [course.source.problem(("collection",), why, "course-schema")] if why else []
 
 
 def _filled_bodies(plan: Plan) -> list[tuple[int, Request, str, str]]:
@@ -217,7 +213,7 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
 
 def _unfit_name(part: str) -> str | None:
     """Why some file system cannot hold this one name of a path, or None."""
-    size = len(part.encode("utf-8", "surrogatepass"))
+    size = name_bytes(part)
     return (f"is {size} bytes long; file systems allow {MAX_NAME_BYTES}" if size > MAX_NAME_BYTES
             else "is a device name on Windows" if WINDOWS_RESERVED.fullmatch(part)
             else "ends with a dot or a space, which Windows drops" if part.endswith((".", " ")) else None)

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 import re
 
+MAX_NAME_BYTES = 255  # one name in a path, on every common file system
+# The longest ending pmforge puts after a collection's stem.
+LONGEST_SUFFIX = ".postman_environment.json"
+
 # Names Windows keeps for devices, with or without an extension (NUL.txt is the device too).
 WINDOWS_RESERVED = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9¹²³]|LPT[0-9¹²³])(?:\..*)?", re.IGNORECASE | re.DOTALL)
 
@@ -36,3 +40,17 @@ def file_stem(name: str) -> str:
     # the first dot: the device word itself is changed.
     head, dot, rest = stem.partition(".")
     return head + "_" + dot + rest if WINDOWS_RESERVED.fullmatch(head) else stem
+
+
+def name_bytes(part: str) -> int:
+    """The bytes one name of a path takes on disk."""
+    return len(part.encode("utf-8", "surrogatepass"))
+
+
+def stem_too_long(name: str, *, files: str = "file names") -> str | None:
+    """Why no file system can hold the files named after collection ``name`` (its stem and pmforge's longest
+    ending), or None when they fit."""
+    size = name_bytes(file_stem(name) + LONGEST_SUFFIX)
+    if size <= MAX_NAME_BYTES:
+        return None
+    return f"the collection name makes {files} of {size} bytes; file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})"

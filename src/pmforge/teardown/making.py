@@ -6,11 +6,11 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-from pmforge.building import MAX_NAME_BYTES, Result, plan
+from pmforge.building import Result, plan
 from pmforge.lint.linter import lint_document
 from pmforge.lint.positions import load
 from pmforge.lint.structure import COLLECTION, ENVIRONMENT
-from pmforge.names import file_stem
+from pmforge.names import file_stem, stem_too_long
 from pmforge.pql.catalog import load_catalog
 from pmforge.model import Course
 from pmforge.problems import Problem, has_errors
@@ -39,11 +39,8 @@ def teardown_files(documents: Documents) -> dict[str, str]:
 def _name_problems(course: Course, name: str) -> list[Problem]:
     """A collection name the build takes can still make the teardown's file names too long: " - Teardown" comes
     on top. Said at the name, before anything is written."""
-    size = len((file_stem(name) + ENVIRONMENT_SUFFIX).encode("utf-8", "surrogatepass"))
-    if size <= MAX_NAME_BYTES:
-        return []
-    return [course.source.problem(("collection",), f"the collection name makes teardown file names of {size} bytes; "
-                                  f"file systems allow {MAX_NAME_BYTES} (shorten it by {size - MAX_NAME_BYTES})", "teardown")]
+    why = stem_too_long(name, files="teardown file names")
+    return [course.source.problem(("collection",), why, "teardown")] if why else []
 
 
 def _output_problems(out_dir: Path, documents: Documents, files: dict[str, str]) -> list[Problem]:
