@@ -208,7 +208,7 @@ def outputs(plan: Plan, collection_format: str = "v2.1") -> Iterator[tuple[Parti
         if tree_problems_once:
             problems, tree_problems_once = problems + tree_problems_once, []
         # The course's settings.rules hold here as in the course checks and in `lint --config course.yaml`.
-        yield participant, files, apply_levels(problems, plan.course.rules)
+        yield participant, files, apply_levels(problems, course_levels(plan.course.rules))
 
 
 def _unfit_name(part: str) -> str | None:

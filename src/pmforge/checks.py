@@ -10,7 +10,6 @@ holds for every participant.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import math
 import re
@@ -21,7 +20,7 @@ from pmforge.expressions import expression_problems
 from pmforge.loading import Located, PathKey
 from pmforge.model import BODY_KEYS, PLACEHOLDER, Course, Folder, Item, Request
 from pmforge.pql.catalog import Catalog, load_catalog
-from pmforge.problems import WARNING, Problem
+from pmforge.problems import Problem
 from pmforge.rules import apply_levels, course_levels
 from pmforge.scripts import token_problems
 from pmforge.validation import schema_problems
@@ -199,7 +198,7 @@ def _unused_problems(course: Course) -> list[Problem]:
     """An environment variable nothing uses is left out of the output: say so where it is written."""
     used = used_variables(course)
     return [
-        dataclasses.replace(course.source.problem(variable.path, f"environment variable {variable.key} is used by no request or script and is left out; remove it, or say why it stays with kept:", "unused-variable", key=True), severity=WARNING)
+        course.source.problem(variable.path, f"environment variable {variable.key} is used by no request or script and is left out; remove it, or say why it stays with kept:", "unused-variable", key=True)
         for variable in course.environment
         if variable.key not in used and not variable.kept
     ]

@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import yaml
 
 from pmforge.problems import Problem, within_text
+from pmforge.rules import default_level
 from pmforge.yaml_scalars import scalar_offsets
 
 PathKey = tuple[Any, ...]
@@ -107,8 +108,9 @@ class Located:
         return _line_column(self.line_starts, index)
 
     def problem(self, path: Iterable[Any], message: str, rule: str, *, key: bool = False) -> Problem:
+        """A problem of ``rule`` at its registered default level, at the value (or ``key``) at ``path``."""
         line, column = self.position(path, key=key)
-        return Problem(self.file, line, column, message, rule)
+        return Problem(self.file, line, column, message, rule, default_level(rule))
 
 
 class _TooDeep(yaml.MarkedYAMLError):

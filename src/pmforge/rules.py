@@ -123,6 +123,12 @@ def get(rule_id: object) -> Rule:
     return RULES[rule_id]
 
 
+def default_level(rule_id: str) -> str:
+    """The level a problem of ``rule_id`` has unless settings say otherwise."""
+    rule = RULES.get(rule_id)
+    return rule.severity if rule is not None else ERROR
+
+
 def apply_levels(problems: Iterable[Problem], levels: dict[str, str]) -> list[Problem]:
     """The one place levels are applied, for courses and exports alike.
 
