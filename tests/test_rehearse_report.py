@@ -22,7 +22,7 @@ from pmforge.rehearsal.rehearsing import hand_written_scripts
 from pmforge.rehearsal.report import LiveTable, table_lines
 from pmforge.rehearsal.runners import newman_package, run_class
 
-from .conftest import REPO
+from .conftest import REPO, required_tool
 
 STEPS = ["Get Access Token", "Step 1", "Step 2", "Step 3"]
 
@@ -213,8 +213,13 @@ def test_the_newman_package_is_found_from_its_executable(tmp_path: Path) -> None
 
 @pytest.fixture()
 def stand_in(tmp_path: Path) -> object:
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed")
+    def node() -> Path:
+        found = shutil.which("node")
+        if found is None:
+            raise FileNotFoundError("node is not on PATH")
+        return Path(found)
+
+    required_tool(node, FileNotFoundError, "Node")  # a skip without it, a failure under CI=true
 
     def make(source: str) -> Path:
         package = tmp_path / "node_modules" / "newman"
